@@ -152,7 +152,10 @@ class BehaviourEvent(StoreOwned):
     )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     occurred_at = models.DateTimeField(_("occurred at"))
-    client_event_id = models.CharField(_("client event id"), max_length=64, null=True, blank=True)
+    # NULL, not "", for events without a client id: the unique constraint skips NULLs.
+    client_event_id = models.CharField(  # noqa: DJ001
+        _("client event id"), max_length=64, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("behaviour event")
