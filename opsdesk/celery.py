@@ -4,8 +4,11 @@ import os
 
 from celery import Celery
 
+from .schedule import BEAT_SCHEDULE
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opsdesk.settings")
 
 app = Celery("opsdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.beat_schedule = BEAT_SCHEDULE
 app.autodiscover_tasks()
