@@ -1,0 +1,245 @@
+"""Campaign rows of a demo shop: past festivals inside the data, upcoming ones after it, a few
+member days and a flash sale, each with phases, target, budget, lineup and mechanics.
+
+The lineups are chosen before the orders (a flash sale discounts its lineup only), the
+targets after (they are sized from the shop's real order value).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .products import DAY, wall_seconds
+from .seasons import DayProfile, Promotion
+
+UPCOMING_FESTIVALS = 3
+PAST_MEMBER_DAYS = 3
+FESTIVAL_KINDS = ("618", "double_11", "double_12", "queens_day", "new_year")
+
+
+@dataclass(frozen=True)
+class CampaignPlan:
+    """Which promotions (indices into ``DayProfile.promotions``) become campaigns, in order,
+    and the lineup SKU keys of each."""
+
+    promotions: list[int]
+    lineups: dict[int, np.ndarray]
+
+
+def _pick(
+    rng: np.random.Generator, candidates: np.ndarray, weights: np.ndarray, count: int
+) -> np.ndarray:
+    count = min(count, len(candidates))
+    if count == 0:
+        return np.empty(0, np.int64)
+    return np.sort(rng.choice(candidates, count, replace=False, p=weights / weights.sum()))
+
+
+def campaign_plan(
+    rng: np.random.Generator, *, profile: DayProfile, skus: pd.DataFrame
+) -> CampaignPlan:
+    """Past campaigns whose burst overlaps the data, the next festivals and member day after
+    it; lineups from SKUs on shelf and listed before the burst, popular ones first."""
+    first, last = profile.dates[0], profile.dates[-1]
+    promotions = profile.promotions
+    past = [
+        i
+        for i, p in enumerate(promotions)
+        if p.burst_end >= first and p.burst_start <= last and p.kind != "member_day"
+    ]
+    member_days = [
+        i
+        for i, p in enumerate(promotions)
+        if p.kind == "member_day" and first <= p.burst_start <= last
+    ]
+    upcoming = [
+        i for i, p in enumerate(promotions) if p.kind in FESTIVAL_KINDS and p.burst_start > last
+    ]
+    next_member = [
+        i for i, p in enumerate(promotions) if p.kind == "member_day" and p.burst_start > last
+    ]
+    chosen = sorted(
+        past + member_days[-PAST_MEMBER_DAYS:] + upcoming[:UPCOMING_FESTIVALS] + next_member[:1]
+    )
+
+    on_shelf = (skus["status"] == "on_shelf").to_numpy()
+    weight = skus["sales_weight"].to_numpy()
+    role = skus["role"].to_numpy()
+    lineups = {}
+    for index in chosen:
+        promotion = promotions[index]
+        listed = (
+            skus["listed_on"].to_numpy() <= np.datetime64(promotion.burst_start, "D")
+        ) & on_shelf
+        if promotion.kind == "flash_sale":
+            wanted = {"traffic": 4}
+        elif promotion.kind == "member_day":
+            wanted = {"profit": 5}
+        else:
+            wanted = {"traffic": 5, "profit": 8, "image": 1}
+        picked = [
+            _pick(rng, np.flatnonzero(listed & (role == r)), weight[listed & (role == r)], n)
+            for r, n in wanted.items()
+        ]
+        lineups[index] = np.sort(np.concatenate(picked))
+    return CampaignPlan(chosen, lineups)
+
+
+def _expected_orders(promotion: Promotion, base: float) -> float:
+    """Orders the burst should bring, from the promotion's own multipliers."""
+    if promotion.burst_days == 1:
+        return base * promotion.peak_multiplier
+    ordinary = promotion.burst_days - 2
+    return base * (
+        promotion.opening_multiplier
+        + promotion.peak_multiplier
+        + promotion.burst_multiplier * ordinary
+    )
+
+
+def _round_money(cents: float, step: int) -> int:
+    return int(max(step, round(cents / step) * step))
+
+
+def campaigns_generate(
+    rng: np.random.Generator,
+    *,
+    plan: CampaignPlan,
+    profile: DayProfile,
+    skus: pd.DataFrame,
+    orders: pd.DataFrame,
+    base_orders: float,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(campaigns, lineup items, mechanics).
+
+    Contract: phases in order (preparation <= pre-heat <= burst start <= burst end <= wrap-up
+    end); GMV target = expected burst orders x the shop's average paid order x 1.0-1.25; ad
+    budget 8-14% of the target; planned units = the SKU's share of expected units x 1.2; a
+    campaign's baseline is the previous campaign of the same kind in the list.
+    """
+    last = profile.dates[-1]
+    end = wall_seconds(last) + DAY
+    paid = orders[orders["paid_at"].notna()]
+    average_order = float(paid["paid_amount"].mean()) if len(paid) else 120_00.0
+    weight = skus["sales_weight"].to_numpy()
+    total_weight = weight.sum()
+    campaigns, lineup_items, mechanics = [], [], []
+    latest_of_kind: dict[str, int] = {}
+    for key, index in enumerate(plan.promotions):
+        promotion = profile.promotions[index]
+        expected = _expected_orders(promotion, base_orders)
+        target = _round_money(
+            expected * average_order * rng.uniform(1.0, 1.25), 1000_00 if expected > 300 else 100_00
+        )
+        created = wall_seconds(min(promotion.preparation_start, last)) + int(
+            rng.integers(9 * 3600, 12 * 3600)
+        )
+        campaigns.append(
+            {
+                "key": key,
+                "name": promotion.name,
+                "kind": promotion.kind,
+                "preparation_start": promotion.preparation_start,
+                "preheat_start": promotion.preheat_start,
+                "burst_start": promotion.burst_start,
+                "burst_end": promotion.burst_end,
+                "wrapup_end": promotion.wrapup_end,
+                "gmv_target": target,
+                "ad_budget": _round_money(target * rng.uniform(0.08, 0.14), 100_00),
+                "channels": list(promotion.channels),
+                "baseline_key": latest_of_kind.get(promotion.kind, pd.NA),
+                "notes": promotion.notes,
+                "created_at": created,
+                "promotion": index,
+            }
+        )
+        latest_of_kind[promotion.kind] = key
+        for sku_key in plan.lineups[index].tolist():
+            units = expected * 1.3 * weight[sku_key] / total_weight * 1.2
+            lineup_items.append(
+                {
+                    "campaign_key": key,
+                    "sku_key": sku_key,
+                    "planned_units": max(10, round(units)),
+                    "chosen_at": min(created + int(rng.integers(3600, 5 * DAY)), end - 1),
+                }
+            )
+        for mechanic in promotion.mechanics:
+            mechanics.append(
+                {
+                    "campaign_key": key,
+                    "kind": mechanic.kind,
+                    "threshold": mechanic.threshold,
+                    "amount": mechanic.amount,
+                    "rate": mechanic.rate,
+                    "inflated_amount": mechanic.inflated_amount,
+                    "description": mechanic.description,
+                }
+            )
+    campaign_frame = pd.DataFrame(
+        campaigns,
+        columns=[
+            "key",
+            "name",
+            "kind",
+            "preparation_start",
+            "preheat_start",
+            "burst_start",
+            "burst_end",
+            "wrapup_end",
+            "gmv_target",
+            "ad_budget",
+            "channels",
+            "baseline_key",
+            "notes",
+            "created_at",
+            "promotion",
+        ],
+    )
+    for column in ("preparation_start", "preheat_start", "burst_start", "burst_end", "wrapup_end"):
+        campaign_frame[column] = np.array(list(campaign_frame[column]), dtype="datetime64[D]")
+    campaign_frame = campaign_frame.astype(
+        {
+            "key": np.int64,
+            "gmv_target": np.int64,
+            "ad_budget": np.int64,
+            "created_at": np.int64,
+            "baseline_key": "Int64",
+        }
+    )
+    lineup_frame = pd.DataFrame(
+        lineup_items, columns=["campaign_key", "sku_key", "planned_units", "chosen_at"]
+    )
+    lineup_frame.insert(0, "key", np.arange(len(lineup_frame), dtype=np.int64))
+    lineup_frame = lineup_frame.astype(
+        {
+            "campaign_key": np.int64,
+            "sku_key": np.int64,
+            "planned_units": np.int64,
+            "chosen_at": np.int64,
+        }
+    )
+    mechanic_frame = pd.DataFrame(
+        mechanics,
+        columns=[
+            "campaign_key",
+            "kind",
+            "threshold",
+            "amount",
+            "rate",
+            "inflated_amount",
+            "description",
+        ],
+    )
+    mechanic_frame.insert(0, "key", np.arange(len(mechanic_frame), dtype=np.int64))
+    mechanic_frame = mechanic_frame.astype(
+        {
+            "campaign_key": np.int64,
+            "threshold": "Int64",
+            "amount": "Int64",
+            "rate": "Int64",
+            "inflated_amount": "Int64",
+        }
+    )
+    return campaign_frame, lineup_frame, mechanic_frame
