@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "opsdesk",
     "catalog",
     "users",
@@ -106,7 +107,10 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 _SQLITE_PATH = VAR_DIR / "opsdesk.sqlite3"
-DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{_SQLITE_PATH}")}
+# An empty DATABASE_URL means unset, like a missing one.
+DATABASES = {
+    "default": env.db_url_config(env.str("DATABASE_URL", default="") or f"sqlite:///{_SQLITE_PATH}")
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -121,6 +125,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+        # JIT compilation costs more than it saves on the short aggregate queries of the
+        # reports and rollups (bench/README.md).
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, Celery -------------------------------------------------------------------
@@ -176,6 +184,11 @@ OPSDESK_DEFAULT_CURRENCY = env.str("OPSDESK_DEFAULT_CURRENCY", default="CNY")
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "opsdesk.staticfinders.PlotlyFinder",  # vendor/plotly/plotly.min.js from the plotly package
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -190,17 +203,52 @@ STORAGES = {
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: its WWW-Authenticate header makes "no credentials" a 401, not a 403.
+        "opsdesk.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",  # enforces CSRF on writes
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "opsdesk.api.schema.ApiAutoSchema",
+    "DEFAULT_FILTER_BACKENDS": [
+        "opsdesk.api.filters.StoreFilterBackend",
+        "opsdesk.api.filters.StrictOrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "opsdesk.api.pagination.ApiPagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "opsdesk.api.throttles.UserRateThrottle",
+        "opsdesk.api.throttles.TokenRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env.str("API_RATE_USER", default="20000/hour"),
+        "token": env.str("API_RATE_TOKEN", default="10000/hour"),
+    },
+    "EXCEPTION_HANDLER": "opsdesk.api.exceptions.api_exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "COERCE_DECIMAL_TO_STRING": True,  # money is a decimal string, never a float
+    "DATETIME_FORMAT": "iso-8601",
+    "ORDERING_PARAM": "ordering",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "opsdesk API",
-    "DESCRIPTION": "Store-operations reports and data for e-commerce shops.",
+    "DESCRIPTION": (
+        "Store-operations reports and data for e-commerce shops. Every store resource lives "
+        "under /api/v1/stores/{store_slug}/; a store you do not belong to is a 404. Money "
+        "amounts are decimal strings; datetimes are ISO 8601 in the store's time zone. "
+        "Errors always have the shape {detail, code, errors}."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,  # separate request bodies: read-only fields not required
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelEnum": "opsdesk.channels.Channel",
+        "RoleEnum": "opsdesk.roles.Role",
+    },
+    "SWAGGER_UI_DIST": "SIDECAR",  # Swagger UI served from our static files, no CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Security -------------------------------------------------------------------------------

@@ -1,5 +1,9 @@
-import pytest
+import os
 
+import pytest
+from django.core.cache import cache
+
+from opsdesk.celery import app as celery_app
 from opsdesk.roles import Role
 from tests.factories import MembershipFactory, StoreFactory, UserFactory
 
@@ -36,6 +40,87 @@ def make_member():
         return MembershipFactory(store=store, role=role, **kwargs).user
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process_unless_worker_test(request):
+    """Every test but the worker round trip runs tasks in-process, also when REDIS_URL is set
+    (CI's PostgreSQL pass): a task enqueued on commit (a compliance scan on save, a re-roll
+    after an import) then has its effect inside the test instead of waiting in Redis for a
+    worker that is not there. The ``worker`` tests send through the real broker."""
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    yield from _eager()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Report results are cached by store id; a rolled-back test frees ids that the next test
+    reuses (SQLite), so every test starts with an empty cache."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Factories hash passwords; PBKDF2's deliberate slowness buys nothing in tests."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _eager():
+    conf = celery_app.conf
+    before = (conf.task_always_eager, conf.task_eager_propagates)
+    conf.task_always_eager = True
+    conf.task_eager_propagates = True
+    yield
+    conf.task_always_eager, conf.task_eager_propagates = before
+
+
+@pytest.fixture
+def celery_eager():
+    """``.delay()`` / ``.apply_async()`` run the task in-process, and its errors propagate,
+    for this test, even when REDIS_URL is set (CI's PostgreSQL pass). Without it, such a
+    call sends the task to the broker, where no worker takes it, and ``.get()`` waits forever.
+    """
+    yield from _eager()
+
+
+#: Markers whose tests must run, not skip, when the variable is "1" (CI sets both): a browser
+#: or worker test that skips there (no Chromium, no broker) is reported as a failure.
+REQUIRED_WHEN_SET = {"e2e": "OPSDESK_REQUIRE_BROWSER", "worker": "OPSDESK_REQUIRE_WORKER"}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if not report.skipped or hasattr(report, "wasxfail"):
+        return
+    for marker, variable in REQUIRED_WHEN_SET.items():
+        if item.get_closest_marker(marker) and os.environ.get(variable) == "1":
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+            report.outcome = "failed"
+            report.longrepr = f"{variable}=1 but this {marker} test was skipped: {reason}"
+            return
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    """A browser-test module that skips itself whole (pytest.skip at module level, a failed
+    importorskip) is a collection error when OPSDESK_REQUIRE_BROWSER=1."""
+    outcome = yield
+    report = outcome.get_result()
+    variable = REQUIRED_WHEN_SET["e2e"]
+    if (
+        report.skipped
+        and os.environ.get(variable) == "1"
+        and report.nodeid.startswith("tests/e2e/")
+    ):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"{variable}=1 but {report.nodeid} was skipped: {reason}"
 
 
 __all__ = ["PASSWORD", "UserFactory"]
