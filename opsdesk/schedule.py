@@ -5,6 +5,46 @@ per store and work out "yesterday" in each store's own time zone, so one UTC tim
 Each entry says why it runs when it does.
 """
 
-from celery.schedules import crontab  # noqa: F401  (used by the entries below)
+from celery.schedules import crontab
 
-BEAT_SCHEDULE: dict[str, dict] = {}
+BEAT_SCHEDULE: dict[str, dict] = {
+    # A StockSnapshot for day D is "stock at the end of the store-local day D", and the nightly
+    # rollup of D (run after local midnight) reads it for days of cover and turnover, so it
+    # must exist before D ends. One UTC time cannot be "late evening" in every time zone, so
+    # this runs every hour at :55 UTC and fans out only to stores whose local clock reads
+    # 23:xx: each store is snapshotted once a day, in the last hour of its own day, labelled
+    # with that same local day (Asia/Shanghai, UTC+8: 15:55 UTC = 23:55 on day D -> day D;
+    # America/Los_Angeles: 07:55 UTC (PST) = 23:55 on the previous UTC date -> that local
+    # day; half-hour zones land at 23:25 or 23:40). The fan-out fixes each store's day when
+    # it enqueues, so a task delayed past midnight still writes the intended day.
+    "catalog-stock-snapshot": {
+        "task": "catalog.tasks.snapshot_stock_all_stores",
+        "schedule": crontab(minute=55),
+        "kwargs": {"local_hour": 23},
+    },
+    # Nightly analytics rollup (queue "analytics"). 16:30 UTC is 00:30 in Asia/Shanghai, the
+    # default and most common store zone: the Chinese day has just ended and late events of
+    # its last minutes had half an hour to arrive, and the numbers are ready long before the
+    # operators' morning. The task takes "yesterday" in each store's own zone, which has ended
+    # for every zone at any UTC time, and also rolls up any of the 7 days before it that were
+    # missed (a night the worker was down).
+    "analytics-rollup-nightly": {
+        "task": "analytics.tasks.rollup_nightly",
+        "schedule": crontab(minute=30, hour=16),
+    },
+    # Late facts (a refund days after the order, an imported file) mark their days stale;
+    # re-roll them every hour at :45, off the :55 stock snapshot and the nightly 16:30, so a
+    # late refund shows in the dashboard within the hour without re-rolling whole ranges.
+    "analytics-rollup-stale": {
+        "task": "analytics.tasks.rollup_stale_days",
+        "schedule": crontab(minute=45),
+    },
+    # Nightly Advertising-Law scan of every SKU text. 18:20 UTC is 02:20 in Asia/Shanghai:
+    # after the 16:30 rollup and the night's bulk imports, so texts changed by imports that
+    # skipped the on-save scan are caught, and findings are on the compliance page before the
+    # operators' morning (their 24-hour clear-up clock is visible from then on).
+    "catalog-compliance-nightly": {
+        "task": "catalog.tasks.compliance_scan_all_stores",
+        "schedule": crontab(minute=20, hour=18),
+    },
+}

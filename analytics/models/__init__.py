@@ -1,0 +1,50 @@
+"""Analytics models: the raw facts and the rolled-up tables the reports read.
+
+``facts`` holds what happened (orders, refunds, events, ad spend); ``rollups`` holds the nightly
+aggregates of DOMAIN.md "Nightly rollups". Every existing ``from analytics.models import Order``
+keeps working through the re-exports below.
+"""
+
+from .facts import (
+    MONEY,
+    AdSpend,
+    BehaviourEvent,
+    EventType,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Refund,
+)
+from .rollups import (
+    BuyerDay,
+    CustomerStateSnapshot,
+    DailyChannelMetrics,
+    DailySkuMetrics,
+    DailyStoreMetrics,
+    RfmScore,
+    StaleDay,
+    TierDailyCount,
+    Visitor,
+    VisitorDay,
+)
+
+__all__ = [
+    "MONEY",
+    "AdSpend",
+    "BehaviourEvent",
+    "BuyerDay",
+    "CustomerStateSnapshot",
+    "DailyChannelMetrics",
+    "DailySkuMetrics",
+    "DailyStoreMetrics",
+    "EventType",
+    "Order",
+    "OrderLine",
+    "OrderStatus",
+    "Refund",
+    "RfmScore",
+    "StaleDay",
+    "TierDailyCount",
+    "Visitor",
+    "VisitorDay",
+]

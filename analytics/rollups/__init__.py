@@ -1,0 +1,1 @@
+"""Rollup services (see ``analytics.rollups.services``); callers import the submodule."""
