@@ -168,3 +168,98 @@ class StoreOwned(models.Model):
 
     class Meta:
         abstract = True
+
+
+class ApiToken(models.Model):
+    """A personal REST API token (``Authorization: Token <key>`` or ``Bearer <key>``).
+
+    Only the SHA-256 of the key is stored; the key itself is shown once, when the token is
+    created (``opsdesk.tokens.token_create``). ``prefix`` (the key's first characters) lets a
+    person tell their tokens apart without revealing them. A token reaches the stores in
+    ``stores`` (always a subset of the user's memberships); with no store listed it reaches
+    every store the user belongs to. Expired or revoked tokens authenticate nobody.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("user"),
+    )
+    name = models.CharField(_("name"), max_length=80)
+    prefix = models.CharField(_("prefix"), max_length=12, db_index=True)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
+    stores = models.ManyToManyField(
+        Store, blank=True, related_name="api_tokens", verbose_name=_("stores")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        indexes = [models.Index(fields=["user", "revoked_at"], name="apitoken_user_revoked_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class AuditSource(models.TextChoices):
+    API = "api", _("REST API")
+    WEB = "web", _("Web pages")
+    ADMIN = "admin", _("Admin site")
+    TASK = "task", _("Background task")
+
+
+class AuditEntry(models.Model):
+    """One write to a store's data: who, through what, what changed (append-only).
+
+    ``object_type`` is ``app_label.model``; ``changes`` maps each changed field to
+    ``[old, new]`` for updates, or holds the written values / counts for creates and batches.
+    """
+
+    store = models.ForeignKey(
+        Store, on_delete=models.CASCADE, related_name="audit_entries", verbose_name=_("store")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    token = models.ForeignKey(
+        ApiToken,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("API token"),
+    )
+    source = models.CharField(_("source"), max_length=8, choices=AuditSource.choices)
+    action = models.CharField(_("action"), max_length=32)
+    object_type = models.CharField(_("object type"), max_length=64)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(source__in=AuditSource.values), name="auditentry_source_valid"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["store", "-created_at"], name="auditentry_store_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type} {self.object_id}"

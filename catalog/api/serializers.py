@@ -1,0 +1,120 @@
+"""Serializers of the catalog API: categories, SKUs and their price history."""
+
+from rest_framework import serializers
+
+from catalog.models import Category, PriceChange, Sku
+from opsdesk.api.serializers import StoreModelSerializer, store_of
+
+
+class CategorySerializer(StoreModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "name", "parent"]
+        extra_kwargs = {
+            "id": {"help_text": "Category id."},
+            "name": {"help_text": "Name, unique in the store.", "validators": []},
+            "parent": {"help_text": "Id of the parent category of this store; null at the top."},
+        }
+
+    def validate_name(self, value: str) -> str:
+        taken = Category.objects.filter(store=store_of(self), name=value)
+        if self.instance is not None:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise serializers.ValidationError("This store already has this category.")
+        return value
+
+
+class SkuSerializer(StoreModelSerializer):
+    price = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        help_text="Current selling price, a decimal string in the store's currency.",
+    )
+    cost = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        help_text="Unit cost, a decimal string in the store's currency.",
+    )
+    # Bounds of a 32-bit integer column, the narrowest of the supported databases, so the schema
+    # is the same whichever database generated it.
+    stock = serializers.IntegerField(
+        min_value=-(2**31),
+        max_value=2**31 - 1,
+        required=False,
+        help_text="Units in stock now (negative when oversold).",
+    )
+    price_note = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=255,
+        help_text="Why the price changes; kept with the price-change record.",
+    )
+
+    class Meta:
+        model = Sku
+        fields = [
+            "id",
+            "code",
+            "title",
+            "description",
+            "category",
+            "role",
+            "price",
+            "cost",
+            "stock",
+            "status",
+            "listed_on",
+            "created_at",
+            "updated_at",
+            "price_note",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        extra_kwargs = {
+            "id": {"help_text": "SKU id."},
+            "code": {"help_text": "The shop's SKU code (商家编码), unique in the store."},
+            "title": {"help_text": "Product title (checked against banned terms)."},
+            "description": {"help_text": "Product description."},
+            "category": {"help_text": "Id of a category of this store, or null."},
+            "role": {
+                "help_text": "Product-matrix role: traffic (引流款), profit (利润款), image "
+                "(形象款), or empty when not assigned."
+            },
+            "status": {"help_text": "On shelf, off shelf or delisted."},
+            "listed_on": {"help_text": "Store-local date the SKU was first listed."},
+            "created_at": {"help_text": "When the SKU was created."},
+            "updated_at": {"help_text": "When the SKU last changed."},
+        }
+
+    def validate_code(self, value: str) -> str:
+        taken = Sku.objects.filter(store=store_of(self), code=value)
+        if self.instance is not None:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise serializers.ValidationError("This store already has a SKU with this code.")
+        return value
+
+
+class PriceChangeSerializer(StoreModelSerializer):
+    changed_by = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="User name of who changed the price; null when unknown.",
+    )
+
+    class Meta:
+        model = PriceChange
+        fields = ["id", "sku", "old_price", "new_price", "changed_at", "changed_by", "note"]
+        read_only_fields = fields
+        extra_kwargs = {
+            "id": {"help_text": "Price-change id."},
+            "sku": {"help_text": "Id of the SKU whose price changed."},
+            "old_price": {"help_text": "Price before the change (decimal string)."},
+            "new_price": {"help_text": "Price after the change (decimal string)."},
+            "changed_at": {"help_text": "When the price changed."},
+            "note": {"help_text": "Why the price changed."},
+        }

@@ -1,0 +1,232 @@
+"""Tenancy: another store's rows are never listed, every object URL answers 404 for them, and a
+body naming another store's related row is a 400 with nothing written."""
+
+import pytest
+from django.urls import reverse
+
+from analytics.models import BehaviourEvent
+from campaigns.models import Campaign, LineupItem
+from catalog.models import Category, Sku
+from opsdesk.models import AuditEntry
+from users.models import Customer
+
+from .routes import api_routes
+from .test_permission_matrix import OWN, QUERY, REQUIRED
+
+STORE_ROUTES = [r for r in api_routes() if REQUIRED.get(r.basename) != OWN]
+DETAIL_ROUTES = [r for r in STORE_ROUTES if "pk" in r.kwargs]
+LIST_ROUTES = [r for r in STORE_ROUTES if "pk" not in r.kwargs and "get" in r.actions]
+
+
+def _kwargs(route, world, rows, pk=None):
+    kwargs = {"store_slug": world.store.slug}
+    if "campaign_pk" in route.kwargs:
+        kwargs["campaign_pk"] = rows[Campaign].pk
+    if pk is not None:
+        kwargs["pk"] = pk
+    return kwargs
+
+
+@pytest.mark.parametrize("route", DETAIL_ROUTES, ids=str)
+def test_another_stores_row_is_404_on_every_method(world, client_for, route):
+    client = client_for("admin")
+    foreign = world.b[route.viewset.model]
+    url = reverse(f"v1:{route.name}", kwargs=_kwargs(route, world, world.a.rows, foreign.pk))
+    for method in route.actions:
+        response = getattr(client, method)(url, {}, format="json")
+        assert response.status_code == 404, (route.name, method)
+        assert response.json()["code"] == "not_found"
+    assert type(foreign).objects.filter(pk=foreign.pk).exists()
+
+
+@pytest.mark.parametrize("route", [r for r in DETAIL_ROUTES if "campaign_pk" in r.kwargs], ids=str)
+def test_a_nested_route_under_another_stores_campaign_is_404(world, client_for, route):
+    kwargs = _kwargs(route, world, world.b.rows, world.b[route.viewset.model].pk)
+    response = client_for("admin").get(reverse(f"v1:{route.name}", kwargs=kwargs))
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("route", LIST_ROUTES, ids=str)
+def test_lists_show_only_the_stores_rows(world, client_for, route):
+    response = client_for("admin").get(
+        reverse(f"v1:{route.name}", kwargs=_kwargs(route, world, world.a.rows)),
+        QUERY.get(route.basename, {}),
+    )
+    assert response.status_code == 200
+    if route.basename == "report":
+        assert response.json()["start"] == "2026-11-01"
+        return
+    ids = {row["id"] for row in response.json()["results"]}
+    assert world.a[route.viewset.model].pk in ids
+    assert world.b[route.viewset.model].pk not in ids
+
+
+def test_store_list_shows_only_the_callers_stores(world, client_for):
+    body = client_for("operator").get("/api/v1/stores/").json()
+    assert [store["slug"] for store in body["results"]] == ["tea-house"]
+    assert body["results"][0]["role"] == "operator"
+
+
+def test_a_store_that_does_not_exist_looks_like_one_you_do_not_belong_to(world, client_for):
+    client = client_for("admin")
+    missing = client.get("/api/v1/stores/no-such-store/skus/")
+    foreign = client.get("/api/v1/stores/other-shop/skus/")
+    assert missing.status_code == foreign.status_code == 404
+    assert missing.json()["code"] == foreign.json()["code"] == "not_found"
+
+
+def _count(model):
+    return model.objects.count()
+
+
+FOREIGN_BODIES = [
+    pytest.param(
+        "sku-list",
+        lambda w: {
+            "code": "X1",
+            "title": "x",
+            "price": "1.00",
+            "cost": "0.50",
+            "category": w.b[Category].pk,
+        },
+        Sku,
+        "category",
+        id="sku-create-foreign-category",
+    ),
+    pytest.param(
+        "category-list",
+        lambda w: {"name": "Tea", "parent": w.b[Category].pk},
+        Category,
+        "parent",
+        id="category-create-foreign-parent",
+    ),
+    pytest.param(
+        "campaign-list",
+        lambda w: {
+            "name": "618",
+            "kind": "618",
+            "preparation_start": "2026-05-01",
+            "preheat_start": "2026-05-20",
+            "burst_start": "2026-06-01",
+            "burst_end": "2026-06-18",
+            "wrapup_end": "2026-06-21",
+            "baseline": w.b[Campaign].pk,
+        },
+        Campaign,
+        "baseline",
+        id="campaign-create-foreign-baseline",
+    ),
+    pytest.param(
+        "lineup-item-list",
+        lambda w: {"sku": w.b[Sku].pk, "planned_units": 5},
+        LineupItem,
+        "sku",
+        id="lineup-add-foreign-sku",
+    ),
+    pytest.param(
+        "event-list",
+        lambda w: [
+            {
+                "visitor_id": "v1",
+                "event_type": "view",
+                "channel": "search",
+                "occurred_at": "2026-11-01T10:00:00+08:00",
+                "sku": w.a[Sku].pk,
+            },
+            {
+                "visitor_id": "v2",
+                "event_type": "view",
+                "channel": "search",
+                "occurred_at": "2026-11-01T10:00:00+08:00",
+                "sku": w.b[Sku].pk,
+            },
+        ],
+        BehaviourEvent,
+        "1.sku",
+        id="events-foreign-sku",
+    ),
+    pytest.param(
+        "event-list",
+        lambda w: [
+            {
+                "visitor_id": "v1",
+                "event_type": "view",
+                "channel": "search",
+                "occurred_at": "2026-11-01T10:00:00+08:00",
+                "customer": w.b[Customer].pk,
+            },
+        ],
+        BehaviourEvent,
+        "0.customer",
+        id="events-foreign-customer",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "body", "model", "field"), FOREIGN_BODIES)
+def test_a_body_naming_another_stores_row_is_400_and_writes_nothing(
+    world, client_for, name, body, model, field
+):
+    kwargs = {"store_slug": world.store.slug}
+    if name.startswith("lineup"):
+        kwargs["campaign_pk"] = world.a[Campaign].pk
+    before, audit_before = _count(model), _count(AuditEntry)
+
+    response = client_for("admin").post(
+        reverse(f"v1:{name}", kwargs=kwargs), body(world), format="json"
+    )
+
+    assert response.status_code == 400, response.content
+    assert field in response.json()["errors"]
+    assert _count(model) == before
+    assert _count(AuditEntry) == audit_before
+
+
+@pytest.mark.parametrize(
+    ("name", "model", "field", "foreign"),
+    [
+        ("sku-detail", Sku, "category", Category),
+        ("category-detail", Category, "parent", Category),
+        ("campaign-detail", Campaign, "baseline", Campaign),
+    ],
+)
+def test_a_patch_naming_another_stores_row_is_400_and_changes_nothing(
+    world, client_for, name, model, field, foreign
+):
+    row = world.a[model]
+    before = getattr(row, f"{field}_id")
+    url = reverse(f"v1:{name}", kwargs={"store_slug": world.store.slug, "pk": row.pk})
+
+    response = client_for("admin").patch(url, {field: world.b[foreign].pk}, format="json")
+
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+    row.refresh_from_db()
+    assert getattr(row, f"{field}_id") == before
+
+
+def test_store_id_and_author_in_a_body_are_ignored(world, client_for):
+    response = client_for("manager").post(
+        reverse("v1:campaign-list", kwargs={"store_slug": world.store.slug}),
+        {
+            "id": 999_999,
+            "store": world.b.store.pk,
+            "created_by": "outsider",
+            "created_at": "2020-01-01T00:00:00Z",
+            "name": "Member day",
+            "kind": "member_day",
+            "preparation_start": "2026-12-01",
+            "preheat_start": "2026-12-05",
+            "burst_start": "2026-12-08",
+            "burst_end": "2026-12-08",
+            "wrapup_end": "2026-12-10",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    campaign = Campaign.objects.get(pk=response.json()["id"])
+    assert campaign.pk != 999_999
+    assert campaign.store == world.store
+    assert campaign.created_by == world.users["manager"]
+    assert response.json()["created_by"] == "manager"
+    assert campaign.created_at.year != 2020

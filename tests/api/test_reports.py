@@ -1,0 +1,116 @@
+"""The daily-metrics report endpoint renders the analytics runner's result (JSON or CSV) and
+computes nothing itself: its numbers are the runner's."""
+
+import codecs
+import csv
+import datetime
+import io
+
+import pytest
+
+from analytics.models import Order
+from analytics.reports.daily import DailyMetricsQuery, DailyMetricsRunner
+from analytics.rollups.services import rollup_day
+from opsdesk.api.renderers import csv_bytes, csv_cell
+
+URL = "/api/v1/stores/tea-house/reports/daily-metrics/"
+
+
+@pytest.fixture
+def rolled_up(world):
+    """Store A's order paid at 2026-11-01 10:02 Shanghai time, that day rolled up."""
+    order = world.a[Order]
+    Order.objects.filter(pk=order.pk).update(
+        created_at=datetime.datetime(2026, 11, 1, 2, 0, tzinfo=datetime.UTC),
+        paid_at=datetime.datetime(2026, 11, 1, 2, 2, tzinfo=datetime.UTC),
+    )
+    for day in (datetime.date(2026, 11, 1), datetime.date(2026, 11, 2)):
+        rollup_day(store=world.store, day=day, tiers=False)
+    return world
+
+
+def test_json_is_the_runners_result(rolled_up, client_for):
+    response = client_for("analyst").get(
+        URL, {"start": "2026-11-01", "end": "2026-11-02", "channels": "true"}
+    )
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    result = DailyMetricsRunner(
+        store=rolled_up.store,
+        query=DailyMetricsQuery(
+            start=datetime.date(2026, 11, 1), end=datetime.date(2026, 11, 2), by_channel=True
+        ),
+    ).run()
+    assert body["totals"]["gmv"] == str(result.totals.gmv) == "199.00"
+    assert body["totals"]["paid_orders"] == 1
+    # The seeded 100.00 of paid_search spend bought no GMV: ROI 0 (the runner's value).
+    assert body["totals"]["roi"] == str(result.totals.roi)
+    assert body["totals"]["ad_spend"] == "100.00"
+    assert body["totals"]["conversion_rate"] is None  # UV is 0: no value, not 0
+    assert [p["start"] for p in body["series"]] == ["2026-11-01", "2026-11-02"]
+    assert [p["metrics"]["gmv"] for p in body["series"]] == ["199.00", "0.00"]
+    assert body["channels"][0]["channel"] == "search"
+    assert body["missing_days"] == []
+
+
+def test_weeks_and_missing_days(rolled_up, client_for):
+    body = (
+        client_for("analyst")
+        .get(URL, {"start": "2026-11-01", "end": "2026-11-03", "group_by": "week"})
+        .json()
+    )
+    assert [(p["start"], p["end"]) for p in body["series"]] == [
+        ("2026-11-01", "2026-11-01"),
+        ("2026-11-02", "2026-11-03"),
+    ]
+    assert body["missing_days"] == ["2026-11-03"]
+
+
+def test_csv_is_utf8_with_bom_one_row_per_bucket(rolled_up, client_for):
+    response = client_for("analyst").get(
+        URL, {"start": "2026-11-01", "end": "2026-11-02", "format": "csv"}
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    assert response.content.startswith(codecs.BOM_UTF8)
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:4] == ["start", "end", "gmv", "paid_orders"]
+    assert [row[:3] for row in rows[1:]] == [
+        ["2026-11-01", "2026-11-01", "199.00"],
+        ["2026-11-02", "2026-11-02", "0.00"],
+    ]
+    header = rows[0]
+    assert rows[2][header.index("conversion_rate")] == ""  # no value is an empty cell
+
+
+def test_csv_errors_are_json_in_the_error_shape(world, client_for):
+    response = client_for("analyst").get(URL, {"start": "2026-11-02", "format": "csv"})
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert "end" in response.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("=HYPERLINK(1)", "'=HYPERLINK(1)"),
+        ("+1", "'+1"),
+        ("-1+2", "'-1+2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\0x", "'x"),
+        ("plain 文本", "plain 文本"),
+        (None, ""),
+    ],
+)
+def test_csv_cells_that_a_spreadsheet_would_run_are_escaped(value, cell):
+    assert csv_cell(value) == cell
+
+
+def test_csv_bytes_start_with_a_bom():
+    data = csv_bytes(["name"], [["=1+1"], ["茶"]])
+    assert data.startswith(codecs.BOM_UTF8)
+    assert data.decode("utf-8-sig") == "name\r\n'=1+1\r\n茶\r\n"
