@@ -195,3 +195,48 @@ class ComplianceFinding(StoreOwned):
             )
         ]
         indexes = [models.Index(fields=["store", "resolved_at"], name="finding_store_resolved_idx")]
+
+
+class RoleSuggestionDecision(StoreOwned):
+    """An operator's answer to a suggested role (商品角色建议): accepted or rejected.
+
+    History, append-only. A rejected suggestion is not offered again for the same SKU and
+    role, so the matrix page does not nag; an accepted one has already changed ``Sku.role``.
+    """
+
+    sku = models.ForeignKey(
+        Sku, on_delete=models.CASCADE, related_name="role_decisions", verbose_name=_("SKU")
+    )
+    suggested_role = models.CharField(
+        _("suggested role"), max_length=10, choices=ProductRole.choices
+    )
+    previous_role = models.CharField(
+        _("previous role"), max_length=10, choices=ProductRole.choices, blank=True
+    )
+    accepted = models.BooleanField(_("accepted"))
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    decided_at = models.DateTimeField(_("decided at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+        verbose_name = _("role suggestion decision")
+        verbose_name_plural = _("role suggestion decisions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(suggested_role__in=ProductRole.values),
+                name="roledecision_role_valid",
+            )
+        ]
+        indexes = [models.Index(fields=["store", "sku", "accepted"], name="roledecision_sku_idx")]
+
+    def __str__(self) -> str:
+        verdict = "accepted" if self.accepted else "rejected"
+        return f"{self.sku_id} {self.suggested_role} {verdict}"

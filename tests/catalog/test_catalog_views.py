@@ -1,0 +1,336 @@
+"""Catalog pages: product matrix, SKU health, compliance, price change.
+
+Roles (analyst is read-only), store isolation (another store's rows are absent, their ids are
+404s) and query counts.
+"""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from analytics.models import DailySkuMetrics
+from catalog.models import (
+    BannedTerm,
+    ComplianceFinding,
+    PriceChange,
+    ProductRole,
+    RoleSuggestionDecision,
+    SkuStatus,
+)
+from opsdesk.models import AuditEntry
+from opsdesk.roles import Role
+from tests.factories import BannedTermFactory, OrderFactory, OrderLineFactory, SkuFactory
+
+PAGES = ["product_matrix", "sku_health", "compliance"]
+LONG_AGO = datetime.date(2025, 1, 6)
+
+
+@pytest.fixture
+def analyst_client(client, store, make_member):
+    client.force_login(make_member(store, Role.ANALYST))
+    return client
+
+
+def stale_sku(store, code, **kwargs):
+    """On shelf since long ago, stock 100, nothing sold: sell-through 0, a delisting candidate."""
+    return SkuFactory(store=store, code=code, listed_on=LONG_AGO, stock=100, **kwargs)
+
+
+def finding(sku, term="最佳", position=0):
+    return ComplianceFinding.objects.create(
+        store=sku.store,
+        sku=sku,
+        field="title",
+        term=term,
+        position=position,
+        first_seen_at=timezone.now() - datetime.timedelta(hours=30),
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", PAGES)
+def test_pages_render_for_an_analyst(analyst_client, store, name):
+    stale_sku(store, "MINE")
+
+    response = analyst_client.get(reverse(name))
+
+    assert response.status_code == 200
+    # Read-only: no write forms on the page.
+    assert b'name="csrfmiddlewaretoken"' not in response.content.split(b"<main")[1]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", PAGES)
+def test_pages_show_only_the_current_stores_skus(operator_client, store, other_store, name):
+    mine = stale_sku(store, "MINE-1", title="最佳 本店")
+    theirs = stale_sku(other_store, "THEIRS-1", title="最佳 别店")
+    finding(mine)
+    finding(theirs)
+
+    content = operator_client.get(reverse(name)).content.decode()
+
+    assert "MINE-1" in content
+    assert "THEIRS-1" not in content
+
+
+@pytest.mark.django_db
+def test_pages_need_a_login(client):
+    for name in PAGES:
+        response = client.get(reverse(name))
+        assert response.status_code == 302
+        assert "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_health_page_lists_candidates_with_a_delist_form(operator_client, store):
+    stale_sku(store, "STALE")
+    sku = SkuFactory(store=store, code="FRESH", listed_on=LONG_AGO, stock=10)
+    yesterday = timezone.localdate(timezone=store.zone) - datetime.timedelta(days=1)
+    DailySkuMetrics.objects.create(
+        store=store, sku=sku, day=yesterday, units=10, computed_at=timezone.now()
+    )
+
+    response = operator_client.get(reverse("sku_health"))
+
+    candidates = [row.code for row in response.context["result"].delisting_candidates]
+    assert candidates == ["STALE"]
+    assert reverse("sku_delist") in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_operator_delists_in_bulk_and_it_is_recorded(operator_client, store):
+    first, second, kept = (stale_sku(store, code) for code in ("A", "B", "C"))
+
+    response = operator_client.post(reverse("sku_delist"), {"sku": [first.pk, second.pk]})
+
+    assert response.status_code == 302
+    first.refresh_from_db()
+    second.refresh_from_db()
+    kept.refresh_from_db()
+    assert (first.status, second.status, kept.status) == (
+        SkuStatus.DELISTED,
+        SkuStatus.DELISTED,
+        SkuStatus.ON_SHELF,
+    )
+    entry = AuditEntry.objects.get(action="sku.delist")
+    assert [row["code"] for row in entry.changes["skus"]] == ["A", "B"]
+
+
+@pytest.mark.django_db
+def test_analyst_cannot_delist(analyst_client, store):
+    sku = stale_sku(store, "A")
+
+    response = analyst_client.post(reverse("sku_delist"), {"sku": [sku.pk]})
+
+    assert response.status_code == 403
+    sku.refresh_from_db()
+    assert sku.status == SkuStatus.ON_SHELF
+    assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_delisting_another_stores_sku_is_404_and_writes_nothing(
+    operator_client, store, other_store
+):
+    mine = stale_sku(store, "MINE")
+    theirs = stale_sku(other_store, "THEIRS")
+
+    response = operator_client.post(reverse("sku_delist"), {"sku": [mine.pk, theirs.pk]})
+
+    assert response.status_code == 404
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (mine.status, theirs.status) == (SkuStatus.ON_SHELF, SkuStatus.ON_SHELF)
+    assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_apply_replacement(operator_client, store):
+    BannedTermFactory(store=store, term="最佳", replacement="优选")
+    sku = SkuFactory(store=store, title="最佳绿茶")
+    row = finding(sku)
+
+    response = operator_client.post(reverse("finding_apply", args=[row.pk]))
+
+    assert response.status_code == 302
+    sku.refresh_from_db()
+    row.refresh_from_db()
+    assert sku.title == "优选绿茶"
+    assert row.resolved_at is not None
+
+
+@pytest.mark.django_db
+def test_analyst_cannot_apply_a_replacement(analyst_client, store):
+    BannedTermFactory(store=store, term="最佳", replacement="优选")
+    sku = SkuFactory(store=store, title="最佳绿茶")
+    row = finding(sku)
+
+    response = analyst_client.post(reverse("finding_apply", args=[row.pk]))
+
+    assert response.status_code == 403
+    sku.refresh_from_db()
+    assert sku.title == "最佳绿茶"
+    assert ComplianceFinding.objects.get(pk=row.pk).resolved_at is None
+
+
+@pytest.mark.django_db
+def test_applying_another_stores_finding_is_404(operator_client, other_store):
+    BannedTermFactory(store=other_store, term="最佳", replacement="优选")
+    sku = SkuFactory(store=other_store, title="最佳绿茶")
+    row = finding(sku)
+
+    response = operator_client.post(reverse("finding_apply", args=[row.pk]))
+
+    assert response.status_code == 404
+    sku.refresh_from_db()
+    assert sku.title == "最佳绿茶"
+
+
+@pytest.mark.django_db
+def test_compliance_page_shows_the_oldest_age_against_24_hours(operator_client, store):
+    finding(SkuFactory(store=store, title="最佳绿茶"))
+
+    response = operator_client.get(reverse("compliance"))
+
+    assert response.context["report"].oldest_is_overdue
+    assert response.context["report"].overdue == 1
+
+
+@pytest.mark.django_db
+def test_term_list_editing_rescans(operator_client, store, django_capture_on_commit_callbacks):
+    sku = SkuFactory(store=store, title="全网最低价")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = operator_client.post(
+            reverse("banned_term_save"), {"term": "全网最低", "replacement": "超值"}
+        )
+
+    assert response.status_code == 302
+    assert BannedTerm.objects.filter(store=store, term="全网最低").exists()
+    assert ComplianceFinding.objects.filter(sku=sku, resolved_at__isnull=True).count() == 1
+
+
+@pytest.mark.django_db
+def test_analyst_cannot_edit_terms(analyst_client, store):
+    term = BannedTermFactory(store=store)
+
+    assert analyst_client.post(reverse("banned_term_save"), {"term": "第一"}).status_code == 403
+    assert analyst_client.post(reverse("banned_term_delete", args=[term.pk])).status_code == 403
+    assert analyst_client.post(reverse("banned_terms_seed")).status_code == 403
+    assert list(BannedTerm.objects.values_list("term", flat=True)) == ["最佳"]
+
+
+@pytest.mark.django_db
+def test_price_cut_with_exposure_needs_confirmation(operator_client, store):
+    sku = SkuFactory(store=store, price=Decimal("199.00"))
+    order = OrderFactory(store=store)
+    OrderLineFactory(order=order, sku=sku, unit_price=Decimal("199.00"), quantity=2)
+    url = reverse("sku_price", args=[sku.pk])
+
+    first = operator_client.post(url, {"new_price": "159.00"})
+
+    # (199 - 159) x 2 = 80.00 shown, nothing changed yet.
+    assert first.status_code == 200
+    assert first.context["exposure"].amount == Decimal("80.00")
+    assert "¥80.00" in first.content.decode()
+    sku.refresh_from_db()
+    assert sku.price == Decimal("199.00")
+    assert not PriceChange.objects.exists()
+
+    second = operator_client.post(url, {"new_price": "159.00", "confirmed": "on"})
+
+    assert second.status_code == 302
+    sku.refresh_from_db()
+    assert sku.price == Decimal("159.00")
+    assert PriceChange.objects.get().new_price == Decimal("159.00")
+
+
+@pytest.mark.django_db
+def test_analyst_cannot_change_a_price(analyst_client, store):
+    sku = SkuFactory(store=store, price=Decimal("199.00"))
+
+    response = analyst_client.post(
+        reverse("sku_price", args=[sku.pk]), {"new_price": "99.00", "confirmed": "on"}
+    )
+
+    assert response.status_code == 403
+    sku.refresh_from_db()
+    assert sku.price == Decimal("199.00")
+    assert not PriceChange.objects.exists()
+
+
+@pytest.mark.django_db
+def test_another_stores_sku_price_is_404(operator_client, other_store):
+    sku = SkuFactory(store=other_store, price=Decimal("199.00"))
+    url = reverse("sku_price", args=[sku.pk])
+
+    assert operator_client.get(url).status_code == 404
+    assert operator_client.post(url, {"new_price": "1.00", "confirmed": "on"}).status_code == 404
+    sku.refresh_from_db()
+    assert sku.price == Decimal("199.00")
+
+
+@pytest.mark.django_db
+def test_role_suggestion_accept_and_isolation(operator_client, store, other_store):
+    sku = SkuFactory(store=store, role="")
+    theirs = SkuFactory(store=other_store, role="")
+    url = reverse("role_suggestion_decision")
+    data = {"suggested_role": ProductRole.TRAFFIC, "decision": "accept"}
+
+    assert operator_client.post(url, {**data, "sku": theirs.pk}).status_code == 404
+    assert operator_client.post(url, {**data, "sku": sku.pk}).status_code == 302
+
+    sku.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (sku.role, theirs.role) == (ProductRole.TRAFFIC, "")
+    assert RoleSuggestionDecision.objects.get().sku == sku
+
+
+@pytest.mark.django_db
+def test_analyst_cannot_decide_a_role(analyst_client, store):
+    sku = SkuFactory(store=store, role="")
+
+    response = analyst_client.post(
+        reverse("role_suggestion_decision"),
+        {"sku": sku.pk, "suggested_role": ProductRole.TRAFFIC, "decision": "accept"},
+    )
+
+    assert response.status_code == 403
+    sku.refresh_from_db()
+    assert sku.role == ""
+    assert not RoleSuggestionDecision.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", PAGES)
+def test_page_query_count_does_not_grow_with_skus(
+    operator_client, store, name, django_assert_max_num_queries
+):
+    for number in range(3):
+        finding(stale_sku(store, f"S{number}", title="最佳"), position=number)
+    operator_client.get(reverse(name))  # warm the session and caches
+    with django_assert_max_num_queries(15) as few:
+        operator_client.get(reverse(name))
+    for number in range(3, 30):
+        finding(stale_sku(store, f"S{number}", title="最佳"), position=number)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        operator_client.get(reverse(name))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "heading"),
+    [("product_matrix", "商品矩阵"), ("sku_health", "动销率"), ("compliance", "广告法极限词")],
+)
+def test_pages_speak_the_operators_words_in_chinese(operator_client, store, name, heading):
+    from django.conf import settings
+
+    stale_sku(store, "A")
+    operator_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+
+    page = operator_client.get(reverse(name)).content.decode()
+
+    assert heading in page
