@@ -1,5 +1,6 @@
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from tests.factories import StoreFactory
 
@@ -38,7 +39,8 @@ def test_store_defaults_follow_the_domain_handbook():
 )
 def test_bad_store_settings_are_rejected_with_a_clear_message(field, value, message):
     store = StoreFactory.build(slug="bad", **{field: value})
-    with pytest.raises(ValidationError) as excinfo:
+    with translation.override("en"), pytest.raises(ValidationError) as excinfo:
         store.full_clean()
     assert field in excinfo.value.message_dict
-    assert message in excinfo.value.message_dict[field][0]
+    with translation.override("en"):
+        assert message in excinfo.value.message_dict[field][0]

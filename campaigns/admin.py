@@ -1,0 +1,75 @@
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from opsdesk.admin_scoping import StoreListFilter, StoreScopedAdmin, StoreScopedInline, user_may
+from opsdesk.roles import Capability
+
+from .models import Campaign, LineupItem, Mechanic
+
+TARGET_FIELDS = ("gmv_target", "ad_budget")
+
+
+class LineupItemInline(StoreScopedInline):
+    model = LineupItem
+    write_capability = Capability.EDIT_CAMPAIGNS
+    autocomplete_fields = ("sku",)
+    fields = ("sku", "planned_units", "chosen_by")
+
+
+class MechanicInline(StoreScopedInline):
+    model = Mechanic
+    write_capability = Capability.EDIT_CAMPAIGNS
+    fields = ("kind", "threshold", "amount", "rate", "inflated_amount", "description")
+
+
+@admin.register(Campaign)
+class CampaignAdmin(StoreScopedAdmin):
+    """Campaigns need EDIT_CAMPAIGNS; the GMV target and ad budget also need SET_TARGETS in
+    the campaign's store (an operator plans the lineup, a manager sets the money)."""
+
+    write_capability = Capability.EDIT_CAMPAIGNS
+    list_display = ("name", "kind", "burst_start", "burst_end", "gmv_target", "ad_budget", "store")
+    list_filter = (StoreListFilter, "kind")
+    list_select_related = ("store",)
+    search_fields = ("name",)
+    inlines = (LineupItemInline, MechanicInline)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Campaign | None = None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        store_id = None if obj is None else obj.store_id
+        if not user_may(request, Capability.SET_TARGETS, store_id):
+            readonly.extend(TARGET_FIELDS)
+        return readonly
+
+    def validate_scope(self, request: HttpRequest, form, cleaned: dict) -> None:
+        super().validate_scope(request, form, cleaned)
+        store_id = self.form_store_id(form, cleaned)
+        changed_targets = [name for name in TARGET_FIELDS if name in form.changed_data]
+        if changed_targets and not user_may(request, Capability.SET_TARGETS, store_id):
+            raise ValidationError(
+                {
+                    name: _("Your role in this store may not set GMV targets or budgets.")
+                    for name in changed_targets
+                }
+            )
+
+
+@admin.register(LineupItem)
+class LineupItemAdmin(StoreScopedAdmin):
+    write_capability = Capability.EDIT_CAMPAIGNS
+    list_display = ("campaign", "sku", "planned_units", "chosen_by", "chosen_at", "store")
+    list_filter = (StoreListFilter,)
+    list_select_related = ("campaign", "sku", "chosen_by", "store")
+    search_fields = ("campaign__name", "sku__code")
+    autocomplete_fields = ("sku",)
+
+
+@admin.register(Mechanic)
+class MechanicAdmin(StoreScopedAdmin):
+    write_capability = Capability.EDIT_CAMPAIGNS
+    list_display = ("campaign", "kind", "threshold", "amount", "rate", "description", "store")
+    list_filter = (StoreListFilter, "kind")
+    list_select_related = ("campaign", "store")
+    search_fields = ("campaign__name", "description")

@@ -1,0 +1,388 @@
+"""Catalog pages (商品)."""
+
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from analytics.charts import figure_json
+from opsdesk.audit import Actor
+from opsdesk.models import AuditSource
+from opsdesk.roles import Capability
+from opsdesk.views import paginate, sort_columns, store_page, store_today, valid_filters
+
+from . import selectors, services
+from .charts import price_margin_figure, role_share_figure
+from .compliance import (
+    CLEAR_WITHIN,
+    NoReplacementError,
+    banned_term_delete,
+    banned_term_save,
+    banned_terms_seed,
+    finding_apply_replacement,
+    open_findings,
+)
+from .health import HealthQuery, SkuHealthRunner, listing_calendar
+from .matrix import MatrixQuery, ProductMatrixRunner
+from .models import BannedTerm, ComplianceFinding, ProductRole, Sku, SkuStatus
+from .pricing import PriceCutNotConfirmedError, sku_price_change
+
+
+class SkuFilterForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
+    role = forms.ChoiceField(
+        label=gettext_lazy("Role"),
+        required=False,
+        choices=[("", gettext_lazy("All roles")), *ProductRole.choices],
+    )
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"),
+        required=False,
+        choices=[("", gettext_lazy("All statuses")), *SkuStatus.choices],
+    )
+    sort = forms.CharField(required=False, max_length=30)
+
+    def clean_sort(self) -> str:
+        sort = self.cleaned_data["sort"]
+        if sort and not selectors.sku_sort_is_valid(sort):
+            raise forms.ValidationError(_("Unknown sort order."))
+        return sort or selectors.SKU_DEFAULT_SORT
+
+
+@require_GET
+@store_page
+def sku_list(request: HttpRequest) -> HttpResponse:
+    """SKU table: search by code or title, filter by role and status, sort, paginate."""
+    form = SkuFilterForm(request.GET)
+    filters = valid_filters(
+        request,
+        form,
+        {"q": "", "role": "", "status": "", "sort": selectors.SKU_DEFAULT_SORT},
+    )
+    skus = selectors.sku_list(
+        store=request.store,
+        search=filters["q"],
+        role=filters["role"],
+        status=filters["status"],
+        sort=filters["sort"],
+    )
+    columns = sort_columns(
+        filters["sort"],
+        [
+            ("code", _("SKU code")),
+            ("title", _("Title")),
+            ("category", _("Category")),
+            ("role", _("Role")),
+            ("price", _("Price")),
+            ("cost", _("Unit cost")),
+            ("margin", _("Margin")),
+            ("stock", _("Stock")),
+            ("status", _("Status")),
+            ("listed_on", _("Listed on")),
+        ],
+        numeric=("price", "cost", "margin", "stock"),
+    )
+    context = {
+        "form": form,
+        "filters": filters,
+        "columns": columns,
+        "page": paginate(request, skus),
+    }
+    return render(request, "catalog/sku_list.html", context)
+
+
+# --- Product matrix, SKU health, compliance, price changes -------------------------------
+
+
+def _require_edit(request: HttpRequest) -> None:
+    """Writes to the catalog need EDIT_CATALOG; a read-only role gets 403, nothing written."""
+    if not request.membership.allows(Capability.EDIT_CATALOG):
+        raise PermissionDenied
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return Actor(user=request.user, source=AuditSource.WEB)
+
+
+def _role_labels() -> dict[str, str]:
+    return {**{role.value: str(role.label) for role in ProductRole}, "": _("Untagged")}
+
+
+class MatrixRangeForm(forms.Form):
+    start = forms.DateField(label=gettext_lazy("From"), required=False)
+    end = forms.DateField(label=gettext_lazy("To"), required=False)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            raise forms.ValidationError(_("The end date is before the start date."))
+        if start and end and (end - start).days > 366:
+            raise forms.ValidationError(_("Choose at most one year."))
+        return cleaned
+
+
+@require_GET
+@store_page
+def product_matrix(request: HttpRequest) -> HttpResponse:
+    """商品矩阵: per role shares of SKUs, GMV, gross profit, views and first orders, the flags,
+    the charts with their numbers, and role suggestions to accept or reject."""
+    yesterday = store_today(request) - datetime.timedelta(days=1)
+    form = MatrixRangeForm(request.GET)
+    filters = valid_filters(
+        request, form, {"end": yesterday, "start": yesterday - datetime.timedelta(days=29)}
+    )
+    start, end = filters["start"], filters["end"]
+    if end < start:
+        start = end - datetime.timedelta(days=29)
+    result = ProductMatrixRunner(store=request.store, query=MatrixQuery(start, end)).run()
+    role_labels = _role_labels()
+    measure_labels = {
+        "sku_share": _("SKUs"),
+        "gmv_share": _("GMV"),
+        "gross_profit_share": _("Gross profit"),
+        "views_share": _("Views"),
+        "first_orders_share": _("First orders"),
+    }
+    share_figure = role_share_figure(
+        result,
+        role_labels=role_labels,
+        measure_labels=measure_labels,
+        target_label=_("Target traffic share"),
+    )
+    scatter_figure = price_margin_figure(
+        result, role_labels=role_labels, price_label=_("Price"), margin_label=_("Margin")
+    )
+    context = {
+        "form": form,
+        "start": start,
+        "end": end,
+        "result": result,
+        "role_labels": role_labels,
+        "share_figure": figure_json(share_figure),
+        "scatter_figure": figure_json(scatter_figure),
+        "has_charts": True,
+        "can_edit": request.membership.allows(Capability.EDIT_CATALOG),
+    }
+    return render(request, "catalog/matrix.html", context)
+
+
+class RoleDecisionForm(forms.Form):
+    sku = forms.IntegerField(min_value=1)
+    suggested_role = forms.ChoiceField(choices=ProductRole.choices)
+    decision = forms.ChoiceField(choices=[("accept", "accept"), ("reject", "reject")])
+    reason = forms.CharField(required=False, max_length=255)
+
+
+@require_POST
+@store_page
+def role_suggestion_decision(request: HttpRequest) -> HttpResponse:
+    """Accept (sets the role) or reject (not suggested again) one role suggestion."""
+    _require_edit(request)
+    form = RoleDecisionForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(_("Invalid role decision."))
+    sku = get_object_or_404(Sku, store=request.store, pk=form.cleaned_data["sku"])
+    accepted = form.cleaned_data["decision"] == "accept"
+    services.role_suggestion_decide(
+        sku=sku,
+        suggested_role=form.cleaned_data["suggested_role"],
+        accepted=accepted,
+        actor=_actor(request),
+        reason=form.cleaned_data["reason"],
+    )
+    role = ProductRole(form.cleaned_data["suggested_role"]).label
+    if accepted:
+        messages.success(
+            request, _("%(code)s is now a %(role)s.") % {"code": sku.code, "role": role}
+        )
+    else:
+        messages.info(
+            request,
+            _("%(role)s will not be suggested again for %(code)s.")
+            % {"code": sku.code, "role": role},
+        )
+    return redirect("product_matrix")
+
+
+@require_GET
+@store_page
+def sku_health(request: HttpRequest) -> HttpResponse:
+    """SKU health: sell-through, cover, stock flags, delisting candidates (bulk delist),
+    replenishment suggestions, inventory turnover and the week's listing calendar."""
+    today = store_today(request)
+    as_of = today - datetime.timedelta(days=1)
+    result = SkuHealthRunner(store=request.store, query=HealthQuery(as_of=as_of)).run()
+    context = {
+        "result": result,
+        "calendar": listing_calendar(store=request.store, week_of=today),
+        "today": today,
+        "can_edit": request.membership.allows(Capability.EDIT_CATALOG),
+    }
+    return render(request, "catalog/health.html", context)
+
+
+@require_POST
+@store_page
+def sku_delist(request: HttpRequest) -> HttpResponse:
+    """Delist the checked SKUs. Every id must be a SKU of the current store: an id of another
+    store (or none at all) is a 404 and nothing is delisted."""
+    _require_edit(request)
+    try:
+        ids = {int(value) for value in request.POST.getlist("sku")}
+    except ValueError:
+        return HttpResponseBadRequest(_("Invalid SKU."))
+    if not ids:
+        messages.warning(request, _("Choose at least one SKU to delist."))
+        return redirect("sku_health")
+    if Sku.objects.filter(store=request.store, pk__in=ids).count() != len(ids):
+        raise Http404(_("No such SKU."))
+    delisted = services.sku_delist_bulk(store=request.store, sku_ids=ids, actor=_actor(request))
+    messages.success(request, _("Delisted %(count)d SKU(s).") % {"count": len(delisted)})
+    return redirect("sku_health")
+
+
+class BannedTermForm(forms.Form):
+    term = forms.CharField(label=gettext_lazy("Term"), max_length=40)
+    replacement = forms.CharField(
+        label=gettext_lazy("Neutral replacement"), max_length=40, required=False
+    )
+    allowed_phrases = forms.CharField(
+        label=gettext_lazy("Allowed phrases"), max_length=255, required=False
+    )
+
+
+@require_GET
+@store_page
+def compliance(request: HttpRequest) -> HttpResponse:
+    """广告法极限词: open findings with the oldest's age against the 24-hour rule, one-click
+    replacement, and the store's term list."""
+    report = open_findings(store=request.store)
+    terms = list(BannedTerm.objects.filter(store=request.store).order_by("term"))
+    replacements = {term.term: term.replacement for term in terms}
+    context = {
+        "report": report,
+        "terms": terms,
+        "replacements": replacements,
+        "clear_within_hours": int(CLEAR_WITHIN.total_seconds() // 3600),
+        "term_form": BannedTermForm(),
+        "can_edit": request.membership.allows(Capability.EDIT_CATALOG),
+    }
+    return render(request, "catalog/compliance.html", context)
+
+
+@require_POST
+@store_page
+def finding_apply(request: HttpRequest, finding_id: int) -> HttpResponse:
+    """Replace the finding's term in its SKU text with the neutral replacement."""
+    _require_edit(request)
+    finding = get_object_or_404(ComplianceFinding, store=request.store, pk=finding_id)
+    try:
+        sku = finding_apply_replacement(finding=finding, actor=_actor(request))
+    except NoReplacementError:
+        messages.error(
+            request,
+            _("“%(term)s” has no replacement; edit the text or add one.") % {"term": finding.term},
+        )
+    else:
+        messages.success(
+            request,
+            _("Replaced “%(term)s” in %(code)s.") % {"term": finding.term, "code": sku.code},
+        )
+    return redirect("compliance")
+
+
+@require_POST
+@store_page
+def banned_term_save_view(request: HttpRequest) -> HttpResponse:
+    """Add a banned term or update one; every SKU is re-scanned after the change."""
+    _require_edit(request)
+    form = BannedTermForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a term of at most 40 characters."))
+        return redirect("compliance")
+    banned_term_save(store=request.store, actor=_actor(request), **form.cleaned_data)
+    messages.success(
+        request,
+        _("Saved “%(term)s”; all SKUs are being re-scanned.") % {"term": form.cleaned_data["term"]},
+    )
+    return redirect("compliance")
+
+
+@require_POST
+@store_page
+def banned_term_delete_view(request: HttpRequest, term_id: int) -> HttpResponse:
+    _require_edit(request)
+    term = get_object_or_404(BannedTerm, store=request.store, pk=term_id)
+    banned_term_delete(term=term, actor=_actor(request))
+    messages.success(
+        request, _("Removed “%(term)s”; all SKUs are being re-scanned.") % {"term": term.term}
+    )
+    return redirect("compliance")
+
+
+@require_POST
+@store_page
+def banned_terms_seed_view(request: HttpRequest) -> HttpResponse:
+    _require_edit(request)
+    added = banned_terms_seed(store=request.store, actor=_actor(request))
+    messages.success(request, _("Added %(count)d default term(s).") % {"count": added})
+    return redirect("compliance")
+
+
+class PriceChangeForm(forms.Form):
+    new_price = forms.DecimalField(
+        label=gettext_lazy("New price"), min_value=0, max_digits=14, decimal_places=2
+    )
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=200, required=False)
+    confirmed = forms.BooleanField(required=False)
+
+
+@require_http_methods(["GET", "POST"])
+@store_page
+def sku_price(request: HttpRequest, sku_id: int) -> HttpResponse:
+    """Change a SKU's price. A cut that exposes recent orders to price-protection claims (保价)
+    shows the exposure first and needs a second, confirming submit."""
+    sku = get_object_or_404(Sku.objects.select_related("store"), store=request.store, pk=sku_id)
+    exposure = None
+    if request.method == "POST":
+        _require_edit(request)
+        form = PriceChangeForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                change = sku_price_change(
+                    sku=sku,
+                    new_price=data["new_price"],
+                    actor=_actor(request),
+                    confirmed=data["confirmed"],
+                    note=data["note"],
+                )
+            except PriceCutNotConfirmedError as refused:
+                exposure = refused.exposure
+            else:
+                if change is None:
+                    messages.info(request, _("The price is unchanged."))
+                else:
+                    messages.success(
+                        request,
+                        _("Price of %(code)s changed from %(old)s to %(new)s.")
+                        % {"code": sku.code, "old": change.old_price, "new": change.new_price},
+                    )
+                return redirect("sku_price", sku_id=sku.pk)
+    else:
+        form = PriceChangeForm(initial={"new_price": sku.price})
+    context = {
+        "sku": sku,
+        "form": form,
+        "exposure": exposure,
+        "changes": sku.price_changes.select_related("changed_by").order_by("-changed_at")[:20],
+        "can_edit": request.membership.allows(Capability.EDIT_CATALOG),
+    }
+    return render(request, "catalog/price_change.html", context)

@@ -1,0 +1,69 @@
+"""CSV and XLSX downloads of a table, shared by the pages and the API.
+
+CSV is UTF-8 with a BOM (so Excel on a Chinese Windows opens it as UTF-8). A text cell that
+starts with ``= + - @``, a tab, a carriage return or NUL is prefixed with ``'`` so a
+spreadsheet never runs it as a formula (CSV injection). Numbers are written as numbers.
+"""
+
+import csv
+import datetime
+import io
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpResponse
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\x00")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def safe_cell(value: Any) -> Any:
+    """``value`` made safe for a spreadsheet: text starting a formula gets a ``'`` prefix;
+    None becomes ""; numbers and dates pass through."""
+    if value is None:
+        return ""
+    if isinstance(value, bool | int | float | Decimal | datetime.date):
+        return value
+    text = str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def _disposition(filename: str) -> str:
+    return f'attachment; filename="{filename}"'
+
+
+def rows_to_csv_response(
+    *, filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> HttpResponse:
+    """A CSV download (UTF-8 with BOM) of ``header`` then ``rows``."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([safe_cell(cell) for cell in header])
+    for row in rows:
+        writer.writerow([safe_cell(cell) for cell in row])
+    response = HttpResponse(
+        ("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = _disposition(filename)
+    return response
+
+
+def rows_to_xlsx_response(
+    *, filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]], sheet: str = "Sheet1"
+) -> HttpResponse:
+    """An XLSX download of ``header`` then ``rows`` (Decimals written as numbers)."""
+    from openpyxl import Workbook  # imported here: only downloads need it
+
+    workbook = Workbook(write_only=True)
+    worksheet = workbook.create_sheet(title=sheet[:31])
+    worksheet.append([safe_cell(cell) for cell in header])
+    for row in rows:
+        worksheet.append([float(c) if isinstance(c, Decimal) else safe_cell(c) for c in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = _disposition(filename)
+    return response

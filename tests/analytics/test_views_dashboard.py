@@ -1,0 +1,170 @@
+"""The overview, traffic/funnel and metric dictionary pages show the runners' numbers, scoped
+to the current store; bad date ranges are a 400 with a message, never a 500."""
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from analytics.metrics import METRICS
+from analytics.reports.daily import DailyMetricsQuery, DailyMetricsRunner
+from analytics.reports.funnel import FunnelQuery, FunnelRunner
+from analytics.rollups.services import rollup_range
+from opsdesk.templatetags.opsdesk_ui import money, number, share
+from tests.analytics.handworked import D1, D2, D3, SHANGHAI, at, build_shop
+from tests.factories import CustomerFactory, MembershipFactory, OrderFactory, StoreFactory
+
+D2_ONLY = {"range": "custom", "start": D2.isoformat(), "end": D2.isoformat()}
+WHOLE = {"range": "custom", "start": D1.isoformat(), "end": D3.isoformat()}
+FOREIGN_AMOUNT = Decimal("98765.43")
+
+
+def kpi(page: str, key: str, suffix: str = "") -> str:
+    match = re.search(rf'data-testid="kpi-{key}{suffix}">([^<]*)<', page)
+    assert match, f"no KPI {key}{suffix}"
+    return match.group(1)
+
+
+@pytest.fixture
+def shop(db):
+    shop = build_shop()
+    rollup_range(store=shop.a, start=D1, end=D3)
+    # Another store with a number that must never show on store A's pages.
+    other = StoreFactory(name="Other Shop", slug="other-shop")
+    OrderFactory(
+        store=other,
+        customer=CustomerFactory(store=other, external_id="foreign-buyer"),
+        created_at=at(SHANGHAI, D2, 9),
+        paid_at=at(SHANGHAI, D2, 9),
+        goods_amount=FOREIGN_AMOUNT,
+    )
+    rollup_range(store=other, start=D1, end=D3)
+    shop.other = other
+    return shop
+
+
+@pytest.fixture
+def shop_client(client, shop):
+    user = MembershipFactory(store=shop.a, user__username="op").user
+    client.force_login(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def test_overview_kpi_card_and_change_vs_previous_day_hand_worked(shop_client):
+    page = shop_client.get(reverse("overview"), D2_ONLY).content.decode()
+    # D2: O2 60 (bob) + O3 100 (alice) = 160; D1: O1 200 (alice) -> -20.0%
+    assert kpi(page, "gmv") == "¥160.00"
+    assert kpi(page, "gmv", "-prev") == "-20.0%"
+    # paying buyers: D2 bob + alice = 2, D1 alice = 1 -> +100.0%
+    assert kpi(page, "paying_buyers") == "2"
+    assert kpi(page, "paying_buyers", "-prev") == "+100.0%"
+    # the week before (2026-10-26) is not rolled up: no value, not 0
+    assert kpi(page, "gmv", "-week") == "-"
+
+
+def test_overview_shows_exactly_the_runners_numbers(shop, shop_client):
+    page = shop_client.get(reverse("overview"), WHOLE).content.decode()
+    result = DailyMetricsRunner(
+        store=shop.a, query=DailyMetricsQuery(start=D1, end=D3, by_channel=True)
+    ).run()
+    totals = result.totals
+    assert kpi(page, "gmv") == money(totals.gmv)
+    assert kpi(page, "uv") == number(totals.uv)
+    assert kpi(page, "conversion_rate") == share(totals.conversion_rate)
+    assert kpi(page, "spend_per_buyer") == money(totals.spend_per_buyer)
+    assert kpi(page, "refund_rate") == share(totals.refund_rate)
+    assert kpi(page, "ad_spend") == money(totals.ad_spend)
+    assert kpi(page, "roi") == number(totals.roi, 2)
+    for row in result.channels:
+        assert f'data-channel="{row.channel}"' in page
+        assert money(row.metrics.gmv) in page
+    assert 'id="trend-chart-data"' in page
+    assert "Data as of" in page
+    assert money(FOREIGN_AMOUNT) not in page
+
+
+def test_overview_of_a_range_without_rollups_says_so_and_shows_no_zeros(shop_client):
+    response = shop_client.get(
+        reverse("overview"), {"range": "custom", "start": "2025-01-01", "end": "2025-01-01"}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "rollup --all --if-needed" in page
+    assert kpi(page, "gmv") == "-"
+    assert "¥0.00" not in page
+
+
+@pytest.mark.parametrize("name", ["overview", "traffic", "customer_insights"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"range": "custom", "start": "2026-11-03", "end": "2026-11-01"},
+        {"range": "custom", "start": "not-a-date", "end": "2026-11-01"},
+        {"range": "fortnight"},
+        {"range": "campaign", "campaign": "999999"},
+    ],
+)
+def test_bad_date_range_is_a_400_with_a_message(shop_client, name, query):
+    response = shop_client.get(reverse(name), query)
+    assert response.status_code == 400
+    assert 'data-testid="range-error"' in response.content.decode()
+
+
+def test_default_range_is_yesterday_in_the_store_time_zone(shop_client):
+    page = shop_client.get(reverse("overview")).content.decode()
+    yesterday = timezone.localdate(timezone=SHANGHAI) - datetime.timedelta(days=1)
+    assert f'data-testid="range-now">{yesterday.isoformat()} ·' in page
+
+
+def test_traffic_page_shows_the_funnel_runners_numbers(shop, shop_client):
+    page = shop_client.get(reverse("traffic"), WHOLE).content.decode()
+    funnel = FunnelRunner(store=shop.a, query=FunnelQuery(start=D1, end=D3, by_channel=True)).run()
+    for step in funnel.steps:
+        row = re.search(rf'data-step="{step.step}">(.*?)</tr>', page, re.S).group(1)
+        assert f'<td class="num">{number(step.visitors)}</td>' in row
+        if step.conversion_from_previous is not None:
+            assert share(step.conversion_from_previous) in row
+    assert f'data-testid="abandoned-count">{funnel.abandoned_cart_visitors}<' in page
+    for chart in ("funnel-chart-data", "channel-funnel-chart-data", "channel-chart-data"):
+        assert f'id="{chart}"' in page
+    assert money(FOREIGN_AMOUNT) not in page
+
+
+def test_traffic_filters_narrow_the_funnel_and_reject_other_stores_skus(shop, shop_client):
+    page = shop_client.get(reverse("traffic"), {**WHOLE, "sku": "TEA", "window": "1"})
+    assert page.status_code == 200
+    funnel = FunnelRunner(
+        store=shop.a,
+        query=FunnelQuery(
+            start=D1, end=D3, by_channel=True, sku_ids=(shop.skus["tea"].pk,), window_hours=1
+        ),
+    ).run()
+    assert (
+        f'data-testid="abandoned-count">{funnel.abandoned_cart_visitors}<'
+        in (page.content.decode())
+        or 'data-testid="no-funnel"' in page.content.decode()
+    )
+    response = shop_client.get(reverse("traffic"), {**WHOLE, "sku": "NOPE"})
+    assert response.status_code == 200
+    assert "No SKU with this code in this store." in response.content.decode()
+
+
+def test_metric_dictionary_lists_every_metric_with_an_anchor(shop_client):
+    page = shop_client.get(reverse("metric_dictionary")).content.decode()
+    for metric in METRICS:
+        assert f'id="metric-{metric.key}"' in page
+        assert metric.name_zh in page
+    overview = shop_client.get(reverse("overview"), WHOLE).content.decode()
+    assert f"{reverse('metric_dictionary')}#metric-gmv" in overview
+
+
+def test_cached_pages_stay_within_their_query_budget(shop_client, django_assert_max_num_queries):
+    for name in ("overview", "traffic", "customer_insights", "metric_dictionary"):
+        shop_client.get(reverse(name), WHOLE)  # warms the runners' cache
+        with django_assert_max_num_queries(8):
+            assert shop_client.get(reverse(name), WHOLE).status_code == 200

@@ -1,0 +1,172 @@
+"""The dashboards in a real browser: every chart renders (Plotly SVG with data points), the
+numbers on the page are the runners' numbers, a new date range redraws the figures, the
+customer export downloads a file that parses, both languages, no console errors.
+
+Data: the hand-worked shop of tests/analytics/handworked.py (2026-11-01..03), rolled up.
+"""
+
+import csv
+import datetime
+import io
+import json
+
+import pytest
+from django.core.cache import cache
+
+from analytics.reports.daily import DailyMetricsQuery, DailyMetricsRunner
+from analytics.reports.funnel import FunnelQuery, FunnelRunner
+from analytics.reports.rfm import RfmQuery, RfmRunner
+from analytics.rollups.services import rollup_range
+from opsdesk.roles import Role
+from opsdesk.templatetags.opsdesk_ui import money, number, share
+from tests.analytics.handworked import D1, D2, D3, build_shop
+from tests.conftest import PASSWORD
+from tests.factories import CampaignFactory, MembershipFactory, UserFactory
+
+pytestmark = [pytest.mark.e2e]
+
+WHOLE = f"range=custom&start={D1.isoformat()}&end={D3.isoformat()}"
+TABLET = {"width": 820, "height": 1180}
+DAY = datetime.timedelta(days=1)
+
+
+@pytest.fixture
+def shop(transactional_db):
+    cache.clear()
+    shop = build_shop()
+    rollup_range(store=shop.a, start=D1, end=D3)
+    CampaignFactory(
+        store=shop.a,
+        name="双11 茶",
+        preparation_start=D1 - 40 * DAY,
+        preheat_start=D1 - 10 * DAY,
+        burst_start=D2,
+        burst_end=D2,
+        wrapup_end=D3,
+    )
+    user = UserFactory(username="xiaoli", first_name="")
+    MembershipFactory(user=user, store=shop.a, role=Role.OPERATOR)
+    yield shop
+    cache.clear()
+
+
+def sign_in(page, live_server):
+    page.goto("/accounts/login/")
+    page.get_by_label("用户名").fill("xiaoli")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def rendered_points(page, chart_id: str, points: str = ".point") -> int:
+    """Waits for the Plotly SVG of ``chart_id`` and returns how many data marks it drew."""
+    page.wait_for_selector(f"#{chart_id}.js-plotly-plot .plot-container svg", timeout=10_000)
+    return page.locator(f"#{chart_id} {points}").count()
+
+
+def chart_data(page, chart_id: str) -> dict:
+    return json.loads(page.locator(f"#{chart_id}-data").text_content())
+
+
+def test_dashboards_render_the_runners_numbers(page, screenshot, shop, live_server):
+    sign_in(page, live_server)
+
+    # --- overview: KPI cards equal the runner's, the trend chart is drawn ------------------
+    page.goto(f"/?{WHOLE}")
+    result = DailyMetricsRunner(
+        store=shop.a, query=DailyMetricsQuery(start=D1, end=D3, by_channel=True)
+    ).run()
+    assert page.get_by_test_id("kpi-gmv").inner_text() == money(result.totals.gmv)
+    assert page.get_by_test_id("kpi-uv").inner_text() == number(result.totals.uv)
+    assert page.get_by_test_id("kpi-conversion_rate").inner_text() == share(
+        result.totals.conversion_rate
+    )
+    assert page.get_by_test_id("kpi-roi").inner_text() == number(result.totals.roi, 2)
+    assert rendered_points(page, "trend-chart", ".trace.bars .point") == 30
+    assert page.locator("#trend-chart .scatterlayer .trace").count() == 1
+    before = chart_data(page, "trend-chart")
+    screenshot("dash-01-overview-zh")
+
+    # --- a new date range through the picker redraws the figures -------------------------
+    page.get_by_label("开始").fill(D2.isoformat())
+    page.get_by_label("结束").fill(D2.isoformat())
+    page.locator("form.filter-bar").get_by_role("button", name="筛选").click()
+    page.wait_for_load_state()
+    assert page.get_by_test_id("kpi-gmv").inner_text() == "¥160.00"  # hand-worked D2
+    assert page.get_by_test_id("kpi-gmv-prev").inner_text() == "-20.0%"  # vs D1 ¥200
+    rendered_points(page, "trend-chart")
+    after = chart_data(page, "trend-chart")
+    assert after["data"][0]["x"] != before["data"][0]["x"]
+
+    # --- traffic and funnel --------------------------------------------------------------
+    page.goto(f"/traffic/?{WHOLE}")
+    funnel = FunnelRunner(store=shop.a, query=FunnelQuery(start=D1, end=D3, by_channel=True)).run()
+    page.wait_for_selector("#funnel-chart.js-plotly-plot .plot-container svg")
+    assert page.locator("#funnel-chart .trace").count() >= 1
+    assert rendered_points(page, "channel-funnel-chart", ".trace.bars .point") > 0
+    assert rendered_points(page, "channel-chart", ".trace.bars .point") > 0
+    cells = page.locator("#funnel-table tbody tr td:nth-child(2)").all_inner_texts()
+    assert cells == [number(step.visitors) for step in funnel.steps]
+    assert page.get_by_test_id("abandoned-count").inner_text() == str(
+        funnel.abandoned_cart_visitors
+    )
+    screenshot("dash-02-traffic-zh")
+
+    # --- customers: tiers, Sankey, RFM, and a CSV export that parses ----------------------
+    page.goto(f"/customers/insights/?{WHOLE}")
+    page.wait_for_selector("#tier-chart.js-plotly-plot .plot-container svg")
+    assert page.locator("#tier-chart .scatterlayer .trace").count() >= 1
+    page.wait_for_selector("#sankey-chart .sankey-node", timeout=10_000)
+    assert page.locator("#sankey-chart .sankey-link").count() >= 1
+    page.wait_for_selector("#rfm-chart.js-plotly-plot .plot-container svg")
+    assert page.locator("#rfm-chart .hm").count() == 1
+    screenshot("dash-03-customers-zh")
+    rfm = RfmRunner(store=shop.a, query=RfmQuery(as_of=D3)).run()
+    segment = next(s.code for s in rfm.segments if s.customers)
+    with page.expect_download() as download_info:
+        page.get_by_test_id(f"export-{segment}-csv").click()
+    raw = download_info.value.path().read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    expected = RfmRunner(store=shop.a, query=RfmQuery(as_of=D3, segment=segment)).run()
+    assert [row[0] for row in rows[1:]] == [c.external_id for c in expected.customers]
+
+    # --- campaigns: the timeline ---------------------------------------------------------
+    page.goto("/campaigns/")
+    assert rendered_points(page, "timeline-chart", ".trace.bars .point") >= 3
+    screenshot("dash-04-campaigns-zh")
+
+    # --- metric dictionary: the KPI label links to its anchor ------------------------------
+    page.goto(f"/?{WHOLE}")
+    page.locator('[data-kpi="gmv"] a.kpi-label').click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/metrics/#metric-gmv")
+    assert page.locator("#metric-gmv").is_visible()
+    screenshot("dash-05-metrics-zh")
+
+    # --- English -------------------------------------------------------------------------
+    page.goto(f"/?{WHOLE}")
+    page.get_by_role("button", name="English").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Overview")
+    assert page.get_by_test_id("kpi-gmv").inner_text() == money(result.totals.gmv)
+    assert rendered_points(page, "trend-chart", ".trace.bars .point") == 30
+    screenshot("dash-06-overview-en")
+    for path, chart in [
+        (f"/traffic/?{WHOLE}", "funnel-chart"),
+        (f"/customers/insights/?{WHOLE}", "rfm-chart"),
+        ("/campaigns/", "timeline-chart"),
+    ]:
+        page.goto(path)
+        page.wait_for_selector(f"#{chart}.js-plotly-plot .plot-container svg")
+    page.goto("/metrics/")
+    assert "Metric dictionary" in page.locator("main").inner_text()
+
+    # --- tablet: nothing overflows the page -----------------------------------------------
+    page.set_viewport_size(TABLET)
+    page.goto(f"/?{WHOLE}")
+    rendered_points(page, "trend-chart")
+    assert page.evaluate("document.documentElement.scrollWidth") <= TABLET["width"]
+    screenshot("dash-07-overview-tablet")
+
+    assert page.console_errors == []

@@ -1,0 +1,193 @@
+"""Customer pages (用户)."""
+
+from django import forms
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from analytics import charts
+from analytics.reports.rfm import RfmQuery, RfmRunner
+from analytics.reports.tiers import TierQuery, TierRunner
+from analytics.rfm import SEGMENTS_BY_CODE
+from opsdesk.exports import rows_to_csv_response, rows_to_xlsx_response
+from opsdesk.views import paginate, picked_range, store_page, valid_filters
+
+from . import selectors
+from .models import Tier
+from .tiers import TIER_ORDER
+
+
+class CustomerFilterForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
+
+
+@require_GET
+@store_page
+def customer_list(request: HttpRequest) -> HttpResponse:
+    """Customer table with the latest lifecycle tier: search, paginate."""
+    form = CustomerFilterForm(request.GET)
+    filters = valid_filters(request, form, {"q": ""})
+    customers = selectors.customer_list(store=request.store, search=filters["q"])
+    context = {
+        "form": form,
+        "filters": filters,
+        "tier_labels": dict(Tier.choices),
+        "page": paginate(request, customers),
+    }
+    return render(request, "users/customer_list.html", context)
+
+
+#: DOMAIN.md's recommended action per tier, in the operator's language.
+TIER_ACTIONS = {
+    Tier.NEW: gettext_lazy("New-customer gift pack and first-order guide"),
+    Tier.HIGH_VALUE: gettext_lazy("Exclusive coupons, spend-more gifts on repurchase"),
+    Tier.DORMANT: gettext_lazy("Time-limited wake-up offer, e.g. ¥30 off within 3 days"),
+    Tier.CHURNED: gettext_lazy("Win-back coupon with personal service"),
+    Tier.ACTIVE: gettext_lazy("Member day and points"),
+    Tier.PROSPECT: gettext_lazy("First-order coupon"),
+}
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+def segment_label(code: str, name: str, name_zh: str) -> str:
+    return name_zh if get_language().lower().startswith("zh") else name
+
+
+def _runners(request: HttpRequest, chosen, *, segment: str | None, tier: str | None):
+    store = request.store
+    tiers = TierRunner(
+        store=store,
+        query=TierQuery(
+            start=chosen.start,
+            end=chosen.end,
+            flow_from=chosen.start,
+            flow_to=chosen.end,
+            entered_day=chosen.end if tier else None,
+            entered_tier=tier,
+        ),
+    ).run(use_cache=True)
+    rfm = RfmRunner(store=store, query=RfmQuery(as_of=chosen.end, segment=segment)).run(
+        use_cache=True
+    )
+    return tiers, rfm
+
+
+def _choice(request: HttpRequest, name: str, allowed) -> str | None:
+    value = request.GET.get(name) or None
+    return value if value in allowed else None
+
+
+@require_GET
+@store_page
+def customer_insights(request: HttpRequest) -> HttpResponse:
+    """用户分层/RFM: tier sizes over the range, tier flows from its first to its last day, the
+    recommended actions, the RFM grid and segments as of the last day, and one segment's or
+    one tier's customers (exportable). Reads TierRunner and RfmRunner only."""
+    chosen, picker, error = picked_range(request, default="last_30")
+    segment = _choice(request, "segment", SEGMENTS_BY_CODE)
+    tier = _choice(request, "tier", TIER_ORDER)
+    tiers, rfm = _runners(request, chosen, segment=segment, tier=tier)
+    tier_labels = {str(code): str(label) for code, label in Tier.choices}
+    tier_labels[""] = str(_("Not yet a customer"))
+    segments = [
+        {"summary": row, "label": segment_label(row.code, row.name, row.name_zh)}
+        for row in rfm.segments
+    ]
+    latest = dict(tiers.sizes[-1].sizes) if tiers.sizes else {}
+    context = {
+        "picker": picker,
+        "tiers": tiers,
+        "rfm": rfm,
+        "segment": segment,
+        "segment_name": next((s["label"] for s in segments if s["summary"].code == segment), ""),
+        "tier": tier,
+        "tier_labels": tier_labels,
+        "tier_rows": [
+            {
+                "code": code,
+                "label": tier_labels[code],
+                "customers": latest.get(code),
+                "action": TIER_ACTIONS.get(code, ""),
+            }
+            for code in TIER_ORDER
+        ],
+        "segments": segments,
+        "score_range": range(5, 0, -1),
+        "grid_rows": [(score, rfm.grid[score - 1]) for score in range(5, 0, -1)],
+        "tier_chart": charts.figure_json(charts.tier_area_figure(tiers, tier_labels=tier_labels)),
+        "sankey_chart": charts.figure_json(
+            charts.tier_sankey_figure(
+                tiers,
+                tier_labels=tier_labels,
+                start_label=chosen.start.isoformat(),
+                end_label=chosen.end.isoformat(),
+            )
+        ),
+        "rfm_chart": charts.figure_json(
+            charts.rfm_heatmap_figure(rfm, r_label=_("R score"), f_label=_("F score"))
+        ),
+        "has_charts": True,
+    }
+    return render(request, "users/insights.html", context, status=400 if error else 200)
+
+
+@require_GET
+@store_page
+def customer_export(request: HttpRequest) -> HttpResponse:
+    """One RFM segment's (``?segment=``) or one tier's entrants on the range's last day
+    (``?tier=``) as CSV or XLSX (``?format=``), from the same runners as the page."""
+    chosen, _picker, error = picked_range(request, default="last_30")
+    segment = _choice(request, "segment", SEGMENTS_BY_CODE)
+    tier = _choice(request, "tier", TIER_ORDER)
+    file_format = request.GET.get("format", "csv")
+    if error or file_format not in EXPORT_FORMATS or (segment is None) == (tier is None):
+        return HttpResponseBadRequest(
+            error or _("Choose one segment or one tier, and a format (csv or xlsx).")
+        )
+    tiers, rfm = _runners(request, chosen, segment=segment, tier=tier)
+    if segment:
+        header = [
+            _("Customer id"),
+            _("Name"),
+            _("Segment"),
+            _("Recency (days)"),
+            _("Orders"),
+            _("Paid amount"),
+            "R",
+            "F",
+            "M",
+        ]
+        rows = [
+            [
+                c.external_id,
+                c.name,
+                c.segment,
+                c.recency_days,
+                c.frequency,
+                c.monetary,
+                c.r_score,
+                c.f_score,
+                c.m_score,
+            ]
+            for c in rfm.customers
+        ]
+        stem = f"rfm-{segment}-{chosen.end.isoformat()}"
+    else:
+        header = [
+            _("Customer id"),
+            _("Name"),
+            _("Previous tier"),
+            _("Tier"),
+            _("Recommended action"),
+        ]
+        rows = [
+            [e.external_id, e.name, e.previous_tier, e.tier, str(TIER_ACTIONS.get(e.tier, ""))]
+            for e in tiers.entered
+        ]
+        stem = f"tier-{tier}-{chosen.end.isoformat()}"
+    header = [str(cell) for cell in header]
+    if file_format == "xlsx":
+        return rows_to_xlsx_response(filename=f"{stem}.xlsx", header=header, rows=rows)
+    return rows_to_csv_response(filename=f"{stem}.csv", header=header, rows=rows)
