@@ -15,6 +15,7 @@ import json
 from typing import ClassVar, Generic, TypeVar
 
 from django.core.cache import cache
+from django.utils import translation
 
 from analytics.rollups.services import rollup_generation
 from opsdesk.models import Store
@@ -38,7 +39,10 @@ class ReportRunner(Generic[QueryT, ResultT]):
         self.query = query
 
     def cache_key(self) -> str:
-        """``analytics:<name>:v<version>:store<id>:<zone>:g<generation>:<query digest>``."""
+        """``analytics:<name>:v<version>:store<id>:<zone>:<language>:g<generation>:<digest>``.
+
+        The language is part of the key because results carry translated labels and messages
+        (a flag's text names its channel)."""
         payload = json.dumps(
             dataclasses.asdict(self.query), sort_keys=True, default=str, separators=(",", ":")
         )
@@ -46,7 +50,7 @@ class ReportRunner(Generic[QueryT, ResultT]):
         generation = rollup_generation(self.store.pk)
         return (
             f"analytics:{self.name}:v{self.version}:store{self.store.pk}:"
-            f"{self.store.time_zone}:g{generation}:{digest}"
+            f"{self.store.time_zone}:{translation.get_language() or 'none'}:g{generation}:{digest}"
         )
 
     def calculate(self) -> ResultT:
