@@ -8,16 +8,12 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
+from opsdesk.localtime import local_day
 from opsdesk.models import Store
 
 from .services import stock_snapshot_take
 
 logger = logging.getLogger(__name__)
-
-
-def store_local_day(*, store: Store, at: datetime.datetime) -> datetime.date:
-    """The calendar day in the store's time zone at the aware instant ``at``."""
-    return timezone.localtime(at, store.zone).date()
 
 
 @shared_task(
@@ -42,7 +38,7 @@ def snapshot_stock_for_store(store_id: int, day_iso: str | None = None) -> int:
         logger.warning("stock_snapshot_skipped reason=store_gone store_id=%s", store_id)
         return 0
     if day_iso is None:
-        day = store_local_day(store=store, at=timezone.now())
+        day = local_day(store.zone, timezone.now())
     else:
         day = datetime.date.fromisoformat(day_iso)
     written = stock_snapshot_take(store=store, day=day)

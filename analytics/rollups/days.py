@@ -12,7 +12,11 @@ from collections.abc import Iterator
 
 from django.utils import timezone
 
+from opsdesk.localtime import local_day
+
 UTC = datetime.UTC
+
+__all__ = ["day_bounds", "each_day", "local_day", "local_midnight", "local_yesterday"]
 
 
 def local_midnight(zone: zoneinfo.ZoneInfo, day: datetime.date) -> datetime.datetime:
@@ -26,13 +30,6 @@ def day_bounds(
     """``[start 00:00, (end or start) + 1 day 00:00)`` of local days in ``zone``, in UTC."""
     last = end or start
     return local_midnight(zone, start), local_midnight(zone, last + datetime.timedelta(days=1))
-
-
-def local_day(zone: zoneinfo.ZoneInfo, instant: datetime.datetime) -> datetime.date:
-    """The local calendar day of an aware instant."""
-    if timezone.is_naive(instant):
-        raise ValueError("aware datetimes only")
-    return instant.astimezone(zone).date()
 
 
 def local_yesterday(zone: zoneinfo.ZoneInfo, now: datetime.datetime | None = None) -> datetime.date:

@@ -9,8 +9,9 @@ from django.db import OperationalError
 from catalog import services, tasks
 from catalog.models import SkuStatus, StockSnapshot
 from catalog.services import stock_snapshot_take
-from catalog.tasks import snapshot_stock_all_stores, snapshot_stock_for_store, store_local_day
+from catalog.tasks import snapshot_stock_all_stores, snapshot_stock_for_store
 from opsdesk.celery import app as celery_app
+from opsdesk.localtime import local_day
 from opsdesk.schedule import BEAT_SCHEDULE
 from tests.factories import SkuFactory, StockSnapshotFactory, StoreFactory
 
@@ -121,10 +122,10 @@ def test_take_writes_in_batches(store, monkeypatch):
         ("UTC", datetime.date(2026, 11, 21)),
     ],
 )
-def test_store_local_day_is_the_calendar_day_in_the_store_time_zone(time_zone, expected):
+def test_local_day_is_the_calendar_day_in_the_store_time_zone(time_zone, expected):
     store = StoreFactory(time_zone=time_zone)
 
-    assert store_local_day(store=store, at=EVENING_UTC) == expected
+    assert local_day(store.zone, EVENING_UTC) == expected
 
 
 @pytest.mark.django_db
