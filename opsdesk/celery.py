@@ -12,3 +12,5 @@ app = Celery("opsdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.beat_schedule = BEAT_SCHEDULE
 app.autodiscover_tasks()
+# Task modules below an app package (not found by the app-level discovery above).
+app.autodiscover_tasks(["analytics.imports"])

@@ -15,6 +15,7 @@ from .facts import (
     OrderStatus,
     Refund,
 )
+from .imports import ImportKind, ImportRun, ImportStatus
 from .rollups import (
     BuyerDay,
     CustomerStateSnapshot,
@@ -38,6 +39,9 @@ __all__ = [
     "DailySkuMetrics",
     "DailyStoreMetrics",
     "EventType",
+    "ImportKind",
+    "ImportRun",
+    "ImportStatus",
     "Order",
     "OrderLine",
     "OrderStatus",

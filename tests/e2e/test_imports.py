@@ -1,0 +1,79 @@
+"""An operator imports a Taobao order report (GBK) in a real browser: upload, preview,
+confirm, then a file with a bad row shows its error report."""
+
+import datetime
+
+import pytest
+from django.core.cache import cache
+
+from analytics.models import ImportRun, Order
+from opsdesk.roles import Role
+from tests.conftest import PASSWORD
+from tests.factories import MembershipFactory, StoreFactory, UserFactory
+from tests.imports.test_imports import ORDERS_WITH_BAD_ROW, TAOBAO_ORDERS
+
+pytestmark = [pytest.mark.e2e]
+
+
+@pytest.fixture
+def shop(transactional_db, settings, tmp_path):
+    settings.OPSDESK_IMPORT_DIR = tmp_path / "imports"
+    cache.clear()
+    store = StoreFactory(name="西湖茶庄", slug="xihu")
+    user = UserFactory(username="xiaoli", first_name="")
+    MembershipFactory(user=user, store=store, role=Role.OPERATOR)
+    yield store
+    cache.clear()
+
+
+def sign_in(page, live_server):
+    page.goto("/accounts/login/")
+    page.get_by_label("用户名").fill("xiaoli")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def test_upload_preview_confirm_and_error_report(page, screenshot, shop, live_server):
+    sign_in(page, live_server)
+    page.locator("nav.sidenav a[href='/imports/']").click()
+    page.wait_for_url(f"{live_server.url}/imports/")
+    page.select_option("#id_preset", "taobao_orders")
+    page.set_input_files(
+        "#id_file",
+        files=[
+            {"name": "订单报表.csv", "mimeType": "text/csv", "buffer": TAOBAO_ORDERS.encode("gbk")}
+        ],
+    )
+    page.locator("#import-upload button[type=submit]").click()
+    page.wait_for_selector("#run-summary[data-status=previewed]", timeout=15_000)
+    assert page.locator("#count-created").inner_text() == "4"
+    assert Order.objects.count() == 0
+    screenshot("imports-preview")
+    page.locator("#confirm-import").click()
+    page.wait_for_selector("#run-summary[data-status=succeeded]", timeout=15_000)
+    assert page.locator("#count-created").inner_text() == "4"
+    assert Order.objects.filter(store=shop).count() == 4
+    assert Order.objects.get(number="1004").paid_at == datetime.datetime(
+        2026, 10, 1, 16, 30, tzinfo=datetime.UTC
+    )
+
+    page.goto("/imports/")
+    page.select_option("#id_preset", "generic_orders")
+    page.set_input_files(
+        "#id_file",
+        files=[{"name": "bad.csv", "mimeType": "text/csv", "buffer": ORDERS_WITH_BAD_ROW.encode()}],
+    )
+    page.locator("#import-upload button[type=submit]").click()
+    page.wait_for_selector("#run-summary[data-status=rejected]", timeout=15_000)
+    rows = page.locator("#import-errors tbody tr")
+    assert rows.count() == 2
+    assert rows.nth(0).locator("td").nth(0).inner_text() == "3"
+    assert rows.nth(0).locator("td").nth(2).inner_text() == "12.5x"
+    assert page.locator("#confirm-import").count() == 0
+    with page.expect_download() as download:
+        page.locator("a[href$='/errors.csv']").click()
+    assert download.value.suggested_filename.endswith("-errors.csv")
+    screenshot("imports-errors")
+    assert ImportRun.objects.count() == 3
+    assert page.console_errors == []
