@@ -3,10 +3,16 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from opsdesk.admin_scoping import StoreListFilter, StoreScopedAdmin, StoreScopedInline, user_may
+from opsdesk.admin_scoping import (
+    ReadOnlyStoreAdmin,
+    StoreListFilter,
+    StoreScopedAdmin,
+    StoreScopedInline,
+    user_may,
+)
 from opsdesk.roles import Capability
 
-from .models import Campaign, LineupItem, Mechanic
+from .models import Campaign, CampaignHour, LineupItem, Mechanic
 
 TARGET_FIELDS = ("gmv_target", "ad_budget")
 
@@ -73,3 +79,15 @@ class MechanicAdmin(StoreScopedAdmin):
     list_filter = (StoreListFilter, "kind")
     list_select_related = ("campaign", "store")
     search_fields = ("campaign__name", "description")
+
+
+@admin.register(CampaignHour)
+class CampaignHourAdmin(ReadOnlyStoreAdmin):
+    """Hourly monitoring rows: derived from the facts and rewritten every 15 minutes, so
+    view-only."""
+
+    list_display = ("campaign", "local_day", "local_hour", "gmv", "paid_orders", "uv", "store")
+    list_filter = (StoreListFilter,)
+    list_select_related = ("campaign", "store")
+    search_fields = ("campaign__name",)
+    date_hierarchy = "local_day"

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from opsdesk.localtime import local_day
 from opsdesk.models import StoreOwned
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -111,6 +112,11 @@ class Campaign(StoreOwned):
             return Phase.WRAPUP
         return Phase.REVIEW
 
+    def phase_at(self, instant: datetime.datetime) -> Phase:
+        """The campaign's phase at an aware instant: its store-local day decides (a store in
+        Asia/Shanghai is on the next day from 16:00 UTC)."""
+        return self.phase_on(local_day(self.store.zone, instant))
+
 
 class LineupItem(StoreOwned):
     """A SKU in a campaign's lineup with the units planned for it; who chose it."""
@@ -178,4 +184,45 @@ class Mechanic(StoreOwned):
                 condition=Q(rate__isnull=True) | (Q(rate__gt=0) & Q(rate__lte=1)),
                 name="mechanic_rate_range",
             ),
+        ]
+
+
+class CampaignHour(StoreOwned):
+    """One store-local hour of a campaign's pre-heat or burst day (实时盯盘), from the raw facts.
+
+    ``hour`` is the instant the local hour starts (aware, stored in UTC); ``local_day`` and
+    ``local_hour`` are that instant on the store's clock. Per hour: GMV and paid orders of
+    orders whose ``paid_at`` falls in the hour, paying buyers and UV distinct within the hour;
+    ``day_buyers`` and ``day_uv`` are distinct from the local day's start to the hour's end (UV
+    is not additive, so the cumulative conversion needs them). Upserted on (campaign, hour) by
+    ``campaigns.services.campaign_hours_refresh``; a re-run changes nothing but
+    ``computed_at``.
+    """
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="hours", verbose_name=_("campaign")
+    )
+    hour = models.DateTimeField(_("hour starts"))
+    local_day = models.DateField(_("store-local day"))
+    local_hour = models.PositiveSmallIntegerField(_("store-local hour"))
+    gmv = models.DecimalField(_("GMV"), default=0, **MONEY)
+    paid_orders = models.PositiveIntegerField(_("paid orders"), default=0)
+    paying_buyers = models.PositiveIntegerField(_("paying buyers"), default=0)
+    uv = models.PositiveIntegerField(_("UV"), default=0)
+    day_buyers = models.PositiveIntegerField(_("paying buyers of the day so far"), default=0)
+    day_uv = models.PositiveIntegerField(_("UV of the day so far"), default=0)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        ordering = ["hour"]
+        verbose_name = _("campaign hour")
+        verbose_name_plural = _("campaign hours")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "hour"], name="campaignhour_uniq"),
+            models.CheckConstraint(
+                condition=Q(local_hour__lte=23), name="campaignhour_local_hour_range"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "local_day"], name="campaignhour_campaign_day_idx")
         ]

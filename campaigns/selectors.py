@@ -9,10 +9,19 @@ from .models import Campaign, LineupItem, Mechanic
 
 
 def campaign_list(*, store: Store) -> QuerySet[Campaign]:
-    """The store's campaigns, latest burst first, with ``lineup_count`` annotated."""
+    """The store's campaigns, latest burst first, with ``lineup_count`` and
+    ``stock_short_count`` (lineup SKUs whose current stock is below their planned units)
+    annotated."""
     return (
         Campaign.objects.filter(store=store)
-        .annotate(lineup_count=Count("lineup", distinct=True))
+        .annotate(
+            lineup_count=Count("lineup", distinct=True),
+            stock_short_count=Count(
+                "lineup",
+                filter=Q(lineup__sku__stock__lt=F("lineup__planned_units")),
+                distinct=True,
+            ),
+        )
         .order_by("-burst_start", "-pk")
     )
 

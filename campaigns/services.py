@@ -6,20 +6,22 @@ guarded fields a write would change.
 """
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from catalog.models import Sku
 from opsdesk.audit import Actor, audit_as, field_changes
 from opsdesk.channels import Channel
 from opsdesk.models import Store
 
-from .models import Campaign, CampaignKind, LineupItem, Mechanic, MechanicKind
+from .models import Campaign, CampaignHour, CampaignKind, LineupItem, Mechanic, MechanicKind
+from .monitoring import hourly_facts
 
 #: Campaign fields only a role with SET_TARGETS may set or change.
 TARGET_FIELDS = ("gmv_target", "ad_budget")
@@ -301,3 +303,85 @@ def mechanic_delete(*, mechanic: Mechanic, actor: Actor) -> None:
             changes={"campaign": mechanic.campaign_id, "kind": mechanic.kind},
         )
         mechanic.delete()
+
+
+def lineup_accept(
+    *, campaign: Campaign, actor: Actor, picks: Sequence[tuple[Sku, int]]
+) -> list[LineupItem]:
+    """Put the accepted suggestions (SKU, planned units) in the lineup at once, chosen by the
+    actor's user; audited per item. All or nothing: ``ValidationError`` naming the SKU code
+    when one is another store's, already in the lineup, listed twice or has negative units."""
+    if not picks:
+        raise ValidationError({"items": ["Choose at least one SKU."]})
+    seen: set[int] = set()
+    existing = set(LineupItem.objects.filter(campaign=campaign).values_list("sku_id", flat=True))
+    for sku, units in picks:
+        _check_sku(campaign, sku)
+        if sku.pk in seen or sku.pk in existing:
+            raise ValidationError({"items": [f"{sku.code} is already in the lineup."]})
+        if units < 0:
+            raise ValidationError({"items": [f"{sku.code}: planned units must be 0 or more."]})
+        seen.add(sku.pk)
+    with transaction.atomic():
+        return [
+            lineup_item_add(campaign=campaign, actor=actor, sku=sku, planned_units=units)
+            for sku, units in picks
+        ]
+
+
+def campaign_hours_refresh(
+    *, campaign: Campaign, day: datetime.date, now: datetime.datetime | None = None
+) -> int:
+    """Recompute the hourly monitoring rows (``CampaignHour``) of ``day`` from the facts, for
+    the hours that started before ``now``, and upsert them on (campaign, hour). Idempotent.
+
+    ``ValidationError`` on ``day`` unless it is a pre-heat or burst day of the campaign.
+    Returns the number of hours written.
+    """
+    if not campaign.preheat_start <= day <= campaign.burst_end:
+        raise ValidationError(
+            {
+                "day": [
+                    f"{day.isoformat()} is not a pre-heat or burst day of this campaign "
+                    f"({campaign.preheat_start.isoformat()} to {campaign.burst_end.isoformat()})."
+                ]
+            }
+        )
+    now = now or timezone.now()
+    store = campaign.store
+    facts = hourly_facts(store=store, day=day, until=now)
+    rows = [
+        CampaignHour(
+            store_id=campaign.store_id,
+            campaign=campaign,
+            hour=fact.hour,
+            local_day=day,
+            local_hour=fact.local_hour,
+            gmv=fact.gmv,
+            paid_orders=fact.paid_orders,
+            paying_buyers=fact.paying_buyers,
+            uv=fact.uv,
+            day_buyers=fact.day_buyers,
+            day_uv=fact.day_uv,
+            computed_at=now,
+        )
+        for fact in facts
+    ]
+    with transaction.atomic():
+        CampaignHour.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["campaign", "hour"],
+            update_fields=[
+                "local_day",
+                "local_hour",
+                "gmv",
+                "paid_orders",
+                "paying_buyers",
+                "uv",
+                "day_buyers",
+                "day_uv",
+                "computed_at",
+            ],
+        )
+    return len(rows)

@@ -195,3 +195,272 @@ class CampaignSerializer(StoreModelSerializer):
                 {"baseline": ["A campaign cannot be its own baseline."]}
             )
         return attrs
+
+
+# --- reports: plan breakdown, lineup suggestion, monitoring, review ----------------------------
+
+RATE = {"max_digits": None, "decimal_places": None, "allow_null": True}
+
+
+def _money(help_text: str, **extra) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=16, decimal_places=2, help_text=help_text, **extra)
+
+
+class PlanBreakdownSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(
+        choices=["baseline", "recent"],
+        help_text="Where the rates come from: the baseline campaign's burst, or the store's "
+        "28 days before the pre-heat.",
+    )
+    source_name = serializers.CharField(help_text="The baseline's name; empty for recent rates.")
+    start = serializers.DateField(help_text="First day of the rates' source range.")
+    end = serializers.DateField(help_text="Last day of the rates' source range.")
+    missing_days = serializers.IntegerField(help_text="Days of the source not rolled up yet.")
+    conversion_rate = serializers.DecimalField(
+        help_text="Paying buyers / UV of the source; null without UV.", **RATE
+    )
+    spend_per_buyer = _money(
+        "GMV / paying buyers of the source; null without buyers.", allow_null=True
+    )
+    uv_value = _money("GMV / UV of the source; null without UV.", allow_null=True)
+    target = _money("The campaign's GMV target; null when not set.", allow_null=True)
+    burst_days = serializers.IntegerField(help_text="Days of the burst.")
+    implied_uv = serializers.IntegerField(
+        allow_null=True, help_text="UV the target needs at these rates, rounded up."
+    )
+    implied_buyers = serializers.IntegerField(
+        allow_null=True, help_text="Paying buyers the target needs, rounded up."
+    )
+    implied_uv_per_day = serializers.IntegerField(
+        allow_null=True, help_text="UV needed per burst day, rounded up."
+    )
+
+
+class SuggestionSerializer(serializers.Serializer):
+    sku_id = serializers.IntegerField(help_text="SKU id.")
+    code = serializers.CharField(help_text="SKU code.")
+    title = serializers.CharField(help_text="SKU title.")
+    conversion_rate = serializers.DecimalField(
+        max_digits=None, decimal_places=None, help_text="Buyers / visitors of the SKU, 30 days."
+    )
+    buyers = serializers.IntegerField(help_text="Distinct buyers of the SKU in the 30 days.")
+    visitors = serializers.IntegerField(help_text="Distinct visitors of the SKU in the 30 days.")
+    units_30d = serializers.IntegerField(help_text="Units sold in the 30 days.")
+    expected_units = serializers.IntegerField(
+        help_text="Units / 30 x burst days x the baseline's uplift, rounded up."
+    )
+    stock = serializers.IntegerField(help_text="Current stock.")
+    stock_ok = serializers.BooleanField(help_text="Stock covers the expected units.")
+    in_lineup = serializers.BooleanField(help_text="Already in the campaign's lineup.")
+
+
+class LineupSuggestionsSerializer(serializers.Serializer):
+    start = serializers.DateField(help_text="First day of the 30-day window.")
+    end = serializers.DateField(help_text="Last day of the window (yesterday).")
+    min_conversion = serializers.DecimalField(
+        max_digits=None, decimal_places=None, help_text="The store's minimum (default 0.08)."
+    )
+    uplift = serializers.DecimalField(
+        max_digits=None,
+        decimal_places=None,
+        help_text="Baseline burst GMV per day / its 30 days before; 1 without a baseline.",
+    )
+    baseline_name = serializers.CharField(help_text="Baseline campaign; empty if none.")
+    missing_days = serializers.IntegerField(help_text="Days of the window not rolled up yet.")
+    suggestions = SuggestionSerializer(many=True, help_text="Best converting first.")
+
+
+class LineupPickSerializer(serializers.Serializer):
+    sku = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="SKU id.")
+    planned_units = serializers.IntegerField(
+        min_value=0, max_value=2**31 - 1, help_text="Units planned for the campaign."
+    )
+
+
+class LineupAcceptSerializer(serializers.Serializer):
+    items = LineupPickSerializer(
+        many=True, allow_empty=False, help_text="Accepted SKUs and their planned units."
+    )
+
+
+class MonitorQuerySerializer(serializers.Serializer):
+    day = serializers.DateField(
+        required=False,
+        help_text="A pre-heat or burst day, YYYY-MM-DD; default today (or the nearest "
+        "monitored day).",
+    )
+
+
+class MonitorRefreshSerializer(serializers.Serializer):
+    day = serializers.DateField(help_text="The pre-heat or burst day to recompute, YYYY-MM-DD.")
+
+
+class RefreshResultSerializer(serializers.Serializer):
+    day = serializers.DateField(help_text="The day recomputed.")
+    hours = serializers.IntegerField(help_text="Hours written (those started so far).")
+
+
+class PaceHourSerializer(serializers.Serializer):
+    hour = serializers.DateTimeField(help_text="Start of the store-local hour.")
+    local_hour = serializers.IntegerField(help_text="Hour of the day on the store's clock.")
+    complete = serializers.BooleanField(help_text="False for the hour still running.")
+    gmv = _money("GMV of orders paid in the hour.")
+    paid_orders = serializers.IntegerField(help_text="Orders paid in the hour.")
+    paying_buyers = serializers.IntegerField(help_text="Distinct buyers in the hour.")
+    uv = serializers.IntegerField(help_text="Distinct visitors in the hour.")
+    conversion_rate = serializers.DecimalField(help_text="Buyers / UV of the hour.", **RATE)
+    cumulative_gmv = _money("GMV of the day up to the end of the hour.")
+    day_uv = serializers.IntegerField(help_text="Distinct visitors of the day so far.")
+    day_buyers = serializers.IntegerField(help_text="Distinct buyers of the day so far.")
+    day_conversion_rate = serializers.DecimalField(
+        help_text="Buyers / UV of the day so far.", **RATE
+    )
+    target_gmv = _money("The hour's share of the day target; null off burst days.", allow_null=True)
+    cumulative_target = _money(
+        "Target pace up to the end of the hour; null off burst days.", allow_null=True
+    )
+
+
+class StockAlertSerializer(serializers.Serializer):
+    sku_id = serializers.IntegerField(help_text="SKU id.")
+    code = serializers.CharField(help_text="SKU code.")
+    title = serializers.CharField(help_text="SKU title.")
+    stock = serializers.IntegerField(help_text="Current stock.")
+    units_per_hour = serializers.DecimalField(
+        max_digits=None, decimal_places=None, help_text="Units per hour over the last 3 hours."
+    )
+    hours_left = serializers.IntegerField(help_text="Hours left in the burst.")
+    hours_of_cover = serializers.DecimalField(
+        help_text="Hours the stock lasts at that pace.", **RATE
+    )
+
+
+class PaceSerializer(serializers.Serializer):
+    day = serializers.DateField(help_text="The store-local day.")
+    is_burst_day = serializers.BooleanField(help_text="A burst day (else pre-heat).")
+    day_target = _money("The campaign's target / burst days; null off burst days.", allow_null=True)
+    curve_source = serializers.ChoiceField(
+        choices=["baseline", "usual", "even"],
+        help_text="Hourly curve of the pace: the baseline's burst, the store's 28 days, or even.",
+    )
+    hours = PaceHourSerializer(many=True, help_text="Hours computed so far, in order.")
+    gmv = _money("GMV of the day so far.")
+    complete_hours = serializers.IntegerField(help_text="Hours of the day fully over.")
+    target_so_far = _money("Target pace of the complete hours.", allow_null=True)
+    projected_gmv = _money(
+        "GMV of the complete hours / the curve's share of them: the finish at this pace.",
+        allow_null=True,
+    )
+    progress = serializers.DecimalField(help_text="GMV so far / day target.", **RATE)
+    behind_pace = serializers.BooleanField(help_text="Complete hours' GMV below the pace.")
+    stock_alerts = StockAlertSerializer(
+        many=True, help_text="Lineup SKUs whose stock will not last the burst at this pace."
+    )
+    refreshed_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the hours were last computed."
+    )
+
+
+class EffectsSerializer(serializers.Serializer):
+    reference_gmv = _money("GMV of the reference (plan target or baseline burst).")
+    actual_gmv = _money("GMV of the burst.")
+    gap = _money("Actual - reference.")
+    traffic = _money("Effect of UV (LMDI); the three effects add up to the gap.")
+    conversion = _money("Effect of the conversion rate.")
+    spend_per_buyer = _money("Effect of spend per buyer.")
+
+
+class ParetoSerializer(serializers.Serializer):
+    sku_id = serializers.IntegerField(help_text="SKU id.")
+    code = serializers.CharField(help_text="SKU code.")
+    title = serializers.CharField(help_text="SKU title.")
+    gmv = _money("Line GMV of the SKU in the burst.")
+    share = serializers.DecimalField(help_text="Share of the burst's line GMV.", **RATE)
+    cumulative_share = serializers.DecimalField(help_text="Running share, largest first.", **RATE)
+
+
+class LineupOutcomeSerializer(serializers.Serializer):
+    sku_id = serializers.IntegerField(help_text="SKU id.")
+    code = serializers.CharField(help_text="SKU code.")
+    title = serializers.CharField(help_text="SKU title.")
+    planned_units = serializers.IntegerField(help_text="Units planned.")
+    actual_units = serializers.IntegerField(help_text="Units sold in the burst.")
+    achievement = serializers.DecimalField(help_text="Sold / planned.", **RATE)
+    underperforming = serializers.BooleanField(help_text="Sold fewer than planned.")
+
+
+class ChannelOutcomeSerializer(serializers.Serializer):
+    channel = serializers.CharField(help_text="Channel code.")
+    gmv = _money("GMV of the channel's orders, pre-heat and burst.")
+    ad_spend = _money("Ad spend on the channel, pre-heat and burst.")
+    roi = serializers.DecimalField(help_text="GMV / spend; null without spend.", **RATE)
+    budget_share = serializers.DecimalField(help_text="Spend / the campaign's budget.", **RATE)
+
+
+class StockoutSerializer(serializers.Serializer):
+    sku_id = serializers.IntegerField(help_text="SKU id.")
+    code = serializers.CharField(help_text="SKU code.")
+    title = serializers.CharField(help_text="SKU title.")
+    out_from = serializers.DateTimeField(help_text="End of the hour of the last sale.")
+    out_until = serializers.DateTimeField(help_text="End of the last zero-stock burst day.")
+    hours_before = serializers.IntegerField(help_text="Burst hours before the stockout.")
+    units_before = serializers.IntegerField(help_text="Units sold in those hours.")
+    units_per_hour = serializers.DecimalField(help_text="Pre-stockout hourly rate.", **RATE)
+    hours_out = serializers.IntegerField(help_text="Hours out of stock.")
+    lost_units = serializers.DecimalField(help_text="Rate x hours out.", **RATE)
+    average_price = _money("Average unit price paid before the stockout.", allow_null=True)
+    lost_sales = _money("Lost units x average price.", allow_null=True)
+
+
+class CampaignReviewSerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(
+        choices=["burst", "final"],
+        help_text="burst: after the burst; final: after the wrap-up (with refunds).",
+    )
+    start = serializers.DateField(help_text="First burst day.")
+    end = serializers.DateField(help_text="Last burst day.")
+    missing_days = serializers.ListField(
+        child=serializers.DateField(), help_text="Burst days not rolled up yet."
+    )
+    target = _money("GMV target.", allow_null=True)
+    gmv = _money("GMV of the burst.")
+    gap = _money("GMV - target.", allow_null=True)
+    achievement = serializers.DecimalField(help_text="GMV / target.", **RATE)
+    uv = serializers.IntegerField(help_text="Distinct visitors of the burst.")
+    paying_buyers = serializers.IntegerField(help_text="Distinct buyers of the burst.")
+    paid_orders = serializers.IntegerField(help_text="Paid orders of the burst.")
+    conversion_rate = serializers.DecimalField(help_text="Buyers / UV.", **RATE)
+    spend_per_buyer = _money("GMV / buyers.", allow_null=True)
+    vs_plan = EffectsSerializer(allow_null=True, help_text="Gap split against the plan.")
+    vs_baseline = EffectsSerializer(allow_null=True, help_text="Gap split against the baseline.")
+    baseline_name = serializers.CharField(help_text="Baseline campaign; empty if none.")
+    pareto = ParetoSerializer(many=True, help_text="SKUs that made 80% of the burst's GMV.")
+    skus_sold = serializers.IntegerField(help_text="SKUs that sold in the burst.")
+    lineup = LineupOutcomeSerializer(many=True, help_text="Lineup SKUs, planned vs sold.")
+    channels = ChannelOutcomeSerializer(many=True, help_text="ROI by channel.")
+    ad_spend = _money("Ad spend of pre-heat and burst.")
+    ad_budget = _money("The campaign's ad budget.", allow_null=True)
+    budget_used = serializers.DecimalField(help_text="Spend / budget.", **RATE)
+    new_buyers = serializers.IntegerField(
+        help_text="Buyers whose first paid order is in the burst."
+    )
+    new_buyer_share = serializers.DecimalField(help_text="New buyers / buyers.", **RATE)
+    repurchase_known_on = serializers.DateField(
+        help_text="From this day the 30-day repurchase of new buyers is known."
+    )
+    new_buyers_returned = serializers.IntegerField(
+        allow_null=True,
+        help_text="New buyers who paid again within 30 days after the burst; null until known.",
+    )
+    stockouts = StockoutSerializer(many=True, help_text="SKUs out of stock during the burst.")
+    lost_sales = _money("Estimated sales lost to stockouts.")
+    refund_amount = _money(
+        "Refunds of the burst's orders by the end of the wrap-up; null before.", allow_null=True
+    )
+    refund_rate = serializers.DecimalField(help_text="Refunds / GMV; null before.", **RATE)
+
+
+class CampaignReviewResponseSerializer(serializers.Serializer):
+    available = serializers.BooleanField(help_text="False until the burst is over.")
+    available_from = serializers.DateField(help_text="First day the review exists.")
+    review = CampaignReviewSerializer(allow_null=True, help_text="The review; null before.")

@@ -1,19 +1,32 @@
 """Promotion-calendar resources under ``/api/v1/stores/{store_slug}/campaigns/``: campaigns,
 and per campaign its ``lineup/`` and ``mechanics/``."""
 
+import datetime
 from functools import cached_property
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet
+from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
+from campaigns.lineup import lineup_suggestions
 from campaigns.models import Campaign, LineupItem, Mechanic
+from campaigns.monitoring import campaign_pace, default_monitor_day
+from campaigns.plan import plan_breakdown
+from campaigns.review import campaign_review, review_rows
 from campaigns.services import (
     campaign_create,
     campaign_delete,
+    campaign_hours_refresh,
     campaign_update,
+    lineup_accept,
     lineup_item_add,
     lineup_item_remove,
     lineup_item_update,
@@ -22,11 +35,28 @@ from campaigns.services import (
     mechanic_update,
     target_fields_changed,
 )
+from catalog.models import Sku
+from opsdesk.api.schema import ErrorSerializer
 from opsdesk.api.viewsets import StoreScopedViewSet
+from opsdesk.exports import XLSX_TYPE, rows_to_csv_response, rows_to_xlsx_response
 from opsdesk.models import Store
 from opsdesk.roles import Capability
 
-from .serializers import CampaignSerializer, LineupItemSerializer, MechanicSerializer
+from .serializers import (
+    CampaignReviewResponseSerializer,
+    CampaignSerializer,
+    LineupAcceptSerializer,
+    LineupItemSerializer,
+    LineupSuggestionsSerializer,
+    MechanicSerializer,
+    MonitorQuerySerializer,
+    MonitorRefreshSerializer,
+    PaceSerializer,
+    PlanBreakdownSerializer,
+    RefreshResultSerializer,
+)
+
+_ERRORS = dict.fromkeys((400, 401, 403, 404, 429), ErrorSerializer)
 
 _CRUD = (
     mixins.ListModelMixin,
@@ -88,6 +118,165 @@ class CampaignViewSet(*_CRUD, StoreScopedViewSet):
 
     def perform_destroy(self, instance: Campaign) -> None:
         campaign_delete(campaign=instance, actor=self.actor)
+
+    # --- reports of one campaign ---------------------------------------------------------------
+
+    def _today(self) -> datetime.date:
+        return timezone.localdate(timezone=self.store.zone)
+
+    @extend_schema(responses={200: PlanBreakdownSerializer, **_ERRORS})
+    @action(detail=True, methods=["get"], url_path="plan")
+    def plan(self, request: Request, store_slug: str, pk: str) -> Response:
+        """The GMV target split into the UV, conversion and spend per buyer it implies, at the
+        baseline's or the store's recent rates."""
+        campaign = self.get_object()
+        result = plan_breakdown(store=self.store, campaign=campaign, today=self._today())
+        return Response(PlanBreakdownSerializer(result).data)
+
+    @extend_schema(responses={200: LineupSuggestionsSerializer, **_ERRORS})
+    @action(detail=True, methods=["get"], url_path="lineup-suggestions")
+    def lineup_suggestions(self, request: Request, store_slug: str, pk: str) -> Response:
+        """SKUs whose 30-day conversion reaches the store's minimum, with expected units and
+        the stock check."""
+        campaign = self.get_object()
+        result = lineup_suggestions(store=self.store, campaign=campaign, today=self._today())
+        return Response(LineupSuggestionsSerializer(result).data)
+
+    @extend_schema(
+        request=LineupAcceptSerializer,
+        responses={201: LineupItemSerializer(many=True), **_ERRORS},
+    )
+    @lineup_suggestions.mapping.post
+    def lineup_suggestions_accept(self, request: Request, store_slug: str, pk: str) -> Response:
+        """Accept suggested (or any) SKUs of this store into the lineup, all or nothing; saved
+        as chosen by the caller."""
+        campaign = self.get_object()
+        body = LineupAcceptSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        items = body.validated_data["items"]
+        skus = {
+            sku.pk: sku
+            for sku in Sku.objects.filter(store=self.store, pk__in=[i["sku"] for i in items])
+        }
+        unknown = [str(i["sku"]) for i in items if i["sku"] not in skus]
+        if unknown:
+            raise exceptions.ValidationError(
+                {"items": [_("No such SKU in this store: %(ids)s.") % {"ids": ", ".join(unknown)}]}
+            )
+        try:
+            created = lineup_accept(
+                campaign=campaign,
+                actor=self.actor,
+                picks=[(skus[i["sku"]], i["planned_units"]) for i in items],
+            )
+        except DjangoValidationError as error:
+            raise exceptions.ValidationError(error.message_dict) from error
+        return Response(
+            LineupItemSerializer(created, many=True, context=self.get_serializer_context()).data,
+            status=201,
+        )
+
+    @extend_schema(parameters=[MonitorQuerySerializer], responses={200: PaceSerializer, **_ERRORS})
+    @action(detail=True, methods=["get"], url_path="monitoring")
+    def monitoring(self, request: Request, store_slug: str, pk: str) -> Response:
+        """One pre-heat or burst day hour by hour against the target pace, with the projected
+        finish and the behind-pace and stock flags."""
+        campaign = self.get_object()
+        params = MonitorQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        day = params.validated_data.get("day") or default_monitor_day(campaign, self._today())
+        _check_monitored(campaign, day)
+        pace = campaign_pace(store=self.store, campaign=campaign, day=day, now=timezone.now())
+        return Response(PaceSerializer(pace).data)
+
+    @extend_schema(
+        request=MonitorRefreshSerializer, responses={200: RefreshResultSerializer, **_ERRORS}
+    )
+    @monitoring.mapping.post
+    def monitoring_refresh(self, request: Request, store_slug: str, pk: str) -> Response:
+        """Recompute a day's hours from the facts now (Celery does it every 15 minutes)."""
+        campaign = self.get_object()
+        body = MonitorRefreshSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        day = body.validated_data["day"]
+        _check_monitored(campaign, day)
+        hours = campaign_hours_refresh(campaign=campaign, day=day)
+        return Response(RefreshResultSerializer({"day": day, "hours": hours}).data)
+
+    @extend_schema(responses={200: CampaignReviewResponseSerializer, **_ERRORS})
+    @action(detail=True, methods=["get"], url_path="review")
+    def review(self, request: Request, store_slug: str, pk: str) -> Response:
+        """The review: target vs actual, the gap split against plan and baseline, Pareto SKUs,
+        lineup, ROI by channel, new buyers, stockouts and refunds. ``review`` is null until
+        the burst is over."""
+        campaign = self.get_object()
+        result = campaign_review(store=self.store, campaign=campaign, today=self._today())
+        body = {
+            "available": result is not None,
+            "available_from": campaign.burst_end + datetime.timedelta(days=1),
+            "review": result,
+        }
+        return Response(CampaignReviewResponseSerializer(body).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "file",
+                OpenApiTypes.STR,
+                enum=["csv", "xlsx"],
+                description="csv (default; UTF-8 with BOM) or xlsx.",
+            )
+        ],
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The review as a long table."
+            ),
+            (200, XLSX_TYPE): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The review as a long table."
+            ),
+            **{(code, "application/json"): ErrorSerializer for code in (400, 401, 403, 404, 429)},
+        },
+    )
+    @action(detail=True, methods=["get"], url_path="review/export")
+    def review_export(self, request: Request, store_slug: str, pk: str) -> HttpResponse:
+        """The review as a file: one row per (section, item, measure, value); the same numbers
+        as ``review/``. 400 until the burst is over."""
+        campaign = self.get_object()
+        chosen = request.query_params.get("file", "csv")
+        if chosen not in ("csv", "xlsx"):
+            raise exceptions.ValidationError({"file": [_("Choose file csv or xlsx.")]})
+        result = campaign_review(store=self.store, campaign=campaign, today=self._today())
+        if result is None:
+            raise exceptions.ValidationError(
+                {
+                    "non_field_errors": [
+                        _("The review is available once the burst is over (%(day)s).")
+                        % {"day": (campaign.burst_end + datetime.timedelta(days=1)).isoformat()}
+                    ]
+                }
+            )
+        header, rows = review_rows(result)
+        filename = f"campaign-review-{self.store.slug}-{campaign.pk}.{chosen}"
+        if chosen == "xlsx":
+            return rows_to_xlsx_response(
+                filename=filename, header=header, rows=rows, sheet="review"
+            )
+        return rows_to_csv_response(filename=filename, header=header, rows=rows)
+
+
+def _check_monitored(campaign: Campaign, day: datetime.date) -> None:
+    if not campaign.preheat_start <= day <= campaign.burst_end:
+        raise exceptions.ValidationError(
+            {
+                "day": [
+                    _("Choose a pre-heat or burst day, %(first)s to %(last)s.")
+                    % {
+                        "first": campaign.preheat_start.isoformat(),
+                        "last": campaign.burst_end.isoformat(),
+                    }
+                ]
+            }
+        )
 
 
 CAMPAIGN_PARAMETER = OpenApiParameter(

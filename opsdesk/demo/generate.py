@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .products import DAY, catalog_generate, wall_seconds
-from .promotions import campaign_plan, campaigns_generate
+from .promotions import campaign_plan, campaigns_generate, stockouts_generate
 from .sales import sales_generate
 from .seasons import day_profile
 from .specs import StoreSpec
@@ -69,6 +69,7 @@ class StoreFrames:
     campaigns: pd.DataFrame
     lineup_items: pd.DataFrame
     mechanics: pd.DataFrame
+    stock_snapshots: pd.DataFrame
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The frames by name, in write order (referenced tables first)."""
@@ -185,6 +186,13 @@ def store_generate(
         orders=sales.orders,
         base_orders=orders_per_day * spec.size,
     )
+    stock_snapshots = stockouts_generate(
+        campaigns=campaigns,
+        lineup_items=lineup_items,
+        orders=sales.orders,
+        lines=sales.lines,
+        last=end,
+    )
     skus = catalog.skus.copy()
     skus["stock"] = _stock_assign(rng, skus, sales.orders, sales.lines, end)
 
@@ -204,6 +212,7 @@ def store_generate(
         "campaigns": campaigns,
         "lineup_items": lineup_items,
         "mechanics": mechanics,
+        "stock_snapshots": stock_snapshots,
     }
     for name, columns in WALL_CLOCK_COLUMNS.items():
         frame = tables[name].copy()

@@ -126,6 +126,7 @@ def campaigns_generate(
     total_weight = weight.sum()
     campaigns, lineup_items, mechanics = [], [], []
     latest_of_kind: dict[str, int] = {}
+    latest_festival: int | None = None
     for key, index in enumerate(plan.promotions):
         promotion = profile.promotions[index]
         expected = _expected_orders(promotion, base_orders)
@@ -148,13 +149,23 @@ def campaigns_generate(
                 "gmv_target": target,
                 "ad_budget": _round_money(target * rng.uniform(0.08, 0.14), 100_00),
                 "channels": list(promotion.channels),
-                "baseline_key": latest_of_kind.get(promotion.kind, pd.NA),
+                # The previous edition of the same festival, else the latest earlier festival
+                # (the demo's year holds one edition of each, so the plan and the review
+                # still have a baseline to compare with).
+                "baseline_key": latest_of_kind.get(
+                    promotion.kind,
+                    latest_festival
+                    if latest_festival is not None and promotion.kind in FESTIVAL_KINDS
+                    else pd.NA,
+                ),
                 "notes": promotion.notes,
                 "created_at": created,
                 "promotion": index,
             }
         )
         latest_of_kind[promotion.kind] = key
+        if promotion.kind in FESTIVAL_KINDS:
+            latest_festival = key
         for sku_key in plan.lineups[index].tolist():
             units = expected * 1.3 * weight[sku_key] / total_weight * 1.2
             lineup_items.append(
@@ -243,3 +254,62 @@ def campaigns_generate(
         }
     )
     return campaign_frame, lineup_frame, mechanic_frame
+
+
+#: Kinds whose past editions get a sold-out lineup SKU on the peak day (reviews show a stockout).
+SELL_OUT_KINDS = ("618", "double_11")
+SOLD_OUT_BEFORE = 20 * 3600  # store-local seconds of the day
+
+
+def stockouts_generate(
+    *,
+    campaigns: pd.DataFrame,
+    lineup_items: pd.DataFrame,
+    orders: pd.DataFrame,
+    lines: pd.DataFrame,
+    last: "np.datetime64 | object",
+) -> pd.DataFrame:
+    """Stock snapshots (key, sku_key, day, stock) saying that the best-selling lineup SKU of
+    each past 618 and Double 11 ended its peak (last burst) day with no stock.
+
+    Contract: one row per such campaign whose peak day is inside the data and has a lineup SKU
+    with at least 2 orders that day, the last before 20:00; stock 0. Deterministic (no
+    randomness): of those, the SKU with the most units paid on the peak day, ties to the lower
+    key. The review then estimates the
+    sales lost from its last sale of the day to midnight.
+    """
+    rows = []
+    paid = orders[orders["paid_at"].notna()]
+    paid_day = (paid["paid_at"].to_numpy(dtype=np.int64) // DAY).astype(np.int64)
+    day_of_order = pd.Series(paid_day, index=paid["key"].to_numpy())
+    second_of_order = pd.Series(
+        paid["paid_at"].to_numpy(dtype=np.int64) % DAY, index=paid["key"].to_numpy()
+    )
+    sold = lines[lines["order_key"].isin(day_of_order.index)].assign(
+        day=lambda f: day_of_order.loc[f["order_key"]].to_numpy(),
+        second=lambda f: second_of_order.loc[f["order_key"]].to_numpy(),
+    )
+    last_day = np.datetime64(last, "D")
+    for campaign in campaigns.itertuples(index=False):
+        peak = np.datetime64(campaign.burst_end, "D")
+        if campaign.kind not in SELL_OUT_KINDS or peak > last_day:
+            continue
+        peak_index = wall_seconds(pd.Timestamp(peak).date()) // DAY
+        lineup = lineup_items.loc[lineup_items["campaign_key"] == campaign.key, "sku_key"]
+        that_day = sold[(sold["day"] == peak_index) & sold["sku_key"].isin(lineup)]
+        if that_day.empty:
+            continue
+        per_sku = that_day.groupby("sku_key").agg(
+            units=("quantity", "sum"), orders=("order_key", "nunique"), last=("second", "max")
+        )
+        # Sold out before the evening, so the peak day's last hours were lost.
+        per_sku = per_sku[(per_sku["orders"] >= 2) & (per_sku["last"] < SOLD_OUT_BEFORE)]
+        if per_sku.empty:
+            continue
+        top = per_sku.sort_values("units", ascending=False, kind="mergesort").index[0]
+        rows.append({"sku_key": int(top), "day": peak, "stock": 0})
+    frame = pd.DataFrame(rows, columns=["sku_key", "day", "stock"])
+    frame = frame.drop_duplicates(["sku_key", "day"]).reset_index(drop=True)
+    frame.insert(0, "key", np.arange(len(frame), dtype=np.int64))
+    frame["day"] = np.array(list(frame["day"]), dtype="datetime64[D]")
+    return frame.astype({"sku_key": np.int64, "stock": np.int64})

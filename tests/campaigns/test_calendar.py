@@ -1,7 +1,10 @@
 import datetime
 from types import SimpleNamespace
 
-from campaigns.calendar import coming_festivals, overlaps
+import pytest
+
+from campaigns.calendar import FESTIVALS_BY_CODE, coming_festivals, festival_phases, overlaps
+from campaigns.services import PHASE_DATES
 
 
 def test_coming_festivals_of_this_and_next_year_from_today():
@@ -39,3 +42,19 @@ def test_overlaps_are_pairs_sharing_a_day_of_their_windows():
         (4, 3, "2026-11-21", "2026-11-30"),
     ]
     assert overlaps([a, c]) == []
+
+
+@pytest.mark.parametrize(
+    ("code", "year", "expected"),
+    [
+        # Double 11: preparation 45 days before the 1 Nov burst, pre-sale from 20 Oct,
+        # burst 1-11 Nov, 3-day wrap-up.
+        ("double11", 2027, ("2027-09-17", "2027-10-20", "2027-11-01", "2027-11-11", "2027-11-14")),
+        ("618", 2027, ("2027-04-17", "2027-05-31", "2027-06-01", "2027-06-18", "2027-06-21")),
+        ("double12", 2027, ("2027-10-26", "2027-12-06", "2027-12-10", "2027-12-12", "2027-12-15")),
+        ("38", 2028, ("2028-01-16", "2028-02-25", "2028-03-01", "2028-03-08", "2028-03-11")),
+    ],
+)
+def test_default_phases_of_a_festival(code, year, expected):
+    dates = festival_phases(FESTIVALS_BY_CODE[code], year)
+    assert tuple(getattr(dates, name).isoformat() for name in PHASE_DATES) == expected

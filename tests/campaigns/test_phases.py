@@ -3,7 +3,7 @@ import datetime
 import pytest
 
 from campaigns.models import Phase
-from tests.factories import CampaignFactory
+from tests.factories import CampaignFactory, StoreFactory
 
 D = datetime.date
 
@@ -28,3 +28,29 @@ D = datetime.date
 )
 def test_phase_on_each_boundary(day, phase):
     assert CampaignFactory().phase_on(day) == phase
+
+
+UTC = datetime.UTC
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("zone", "instant", "phase"),
+    [
+        # 2026-10-31 15:59 UTC is 23:59 on 31 Oct in Shanghai: still pre-heat;
+        # a minute later it is 00:00 on 1 Nov there: the burst.
+        ("Asia/Shanghai", datetime.datetime(2026, 10, 31, 15, 59, tzinfo=UTC), Phase.PREHEAT),
+        ("Asia/Shanghai", datetime.datetime(2026, 10, 31, 16, 0, tzinfo=UTC), Phase.BURST),
+        # The same instant is still 31 Oct (08:00) in Los Angeles: pre-heat.
+        ("America/Los_Angeles", datetime.datetime(2026, 10, 31, 16, 0, tzinfo=UTC), Phase.PREHEAT),
+        # 1 Nov 06:59 UTC is 23:59 on 31 Oct in Los Angeles (PDT ends on 1 Nov at 09:00 UTC).
+        ("America/Los_Angeles", datetime.datetime(2026, 11, 1, 6, 59, tzinfo=UTC), Phase.PREHEAT),
+        ("America/Los_Angeles", datetime.datetime(2026, 11, 1, 7, 0, tzinfo=UTC), Phase.BURST),
+        # Wrap-up ends 14 Nov: 14 Nov 16:00 UTC is 15 Nov in Shanghai: review.
+        ("Asia/Shanghai", datetime.datetime(2026, 11, 14, 15, 59, tzinfo=UTC), Phase.WRAPUP),
+        ("Asia/Shanghai", datetime.datetime(2026, 11, 14, 16, 0, tzinfo=UTC), Phase.REVIEW),
+    ],
+)
+def test_phase_at_an_instant_follows_the_store_local_day(zone, instant, phase):
+    campaign = CampaignFactory(store=StoreFactory(time_zone=zone))
+    assert campaign.phase_at(instant) == phase
