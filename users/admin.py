@@ -3,7 +3,17 @@ from django.contrib import admin
 from opsdesk.admin_scoping import StoreListFilter, StoreScopedAdmin
 from opsdesk.roles import Capability
 
-from .models import Customer, MemberLevel, MemberLevelChange, TierChange
+from .models import (
+    Customer,
+    CustomerPrediction,
+    MemberLevel,
+    MemberLevelChange,
+    Playbook,
+    PlaybookContact,
+    PlaybookRun,
+    PredictionFit,
+    TierChange,
+)
 
 
 class CustomersAdmin(StoreScopedAdmin):
@@ -49,5 +59,45 @@ class MemberLevelChangeAdmin(CustomersAdmin):
     list_display = ("customer", "day", "previous_level", "level", "store")
     list_filter = (StoreListFilter,)
     list_select_related = ("customer", "level", "previous_level", "store")
+    search_fields = ("customer__external_id", "customer__name")
+    autocomplete_fields = ("customer",)
+
+
+@admin.register(Playbook)
+class PlaybookAdmin(CustomersAdmin):
+    list_display = ("name", "trigger", "action", "enabled", "holdout_share", "store")
+    list_filter = (StoreListFilter, "trigger", "enabled")
+    list_select_related = ("store",)
+    search_fields = ("name", "code")
+
+
+@admin.register(PredictionFit)
+class PredictionFitAdmin(CustomersAdmin):
+    list_display = ("as_of", "fitted_at", "customers", "r", "alpha", "a", "b", "store")
+    list_filter = (StoreListFilter,)
+    list_select_related = ("store",)
+
+
+@admin.register(CustomerPrediction)
+class CustomerPredictionAdmin(CustomersAdmin):
+    list_display = ("customer", "p_alive", "previous_p_alive", "expected_purchases_90d", "clv_90d")
+    list_filter = (StoreListFilter,)
+    list_select_related = ("customer", "store")
+    search_fields = ("customer__external_id", "customer__name")
+    autocomplete_fields = ("customer",)
+
+
+@admin.register(PlaybookRun)
+class PlaybookRunAdmin(CustomersAdmin):
+    list_display = ("playbook", "day", "triggered", "contacted", "held_out", "status", "store")
+    list_filter = (StoreListFilter, "status")
+    list_select_related = ("playbook", "store")
+
+
+@admin.register(PlaybookContact)
+class PlaybookContactAdmin(CustomersAdmin):
+    list_display = ("playbook", "customer", "day", "held_out", "store")
+    list_filter = (StoreListFilter, "held_out")
+    list_select_related = ("playbook", "customer", "store")
     search_fields = ("customer__external_id", "customer__name")
     autocomplete_fields = ("customer",)

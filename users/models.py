@@ -1,5 +1,7 @@
 """The shop's customers (not staff), their member levels and lifecycle-tier history."""
 
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -150,5 +152,209 @@ class MemberLevelChange(StoreOwned):
         constraints = [
             models.UniqueConstraint(
                 fields=["customer", "day"], name="levelchange_customer_day_uniq"
+            )
+        ]
+
+
+class PredictionFit(StoreOwned):
+    """The BG/NBD and Gamma-Gamma parameters fitted on one store's purchase history.
+
+    Time is in weeks (the published parameters' unit). Kept as history: the churn warning
+    compares a customer's P(alive) with the one of the previous fit. Gamma-Gamma fields are
+    null when the store has fewer than 10 repeat buyers.
+    """
+
+    as_of = models.DateField(_("as of"))
+    fitted_at = models.DateTimeField(_("fitted at"))
+    customers = models.PositiveIntegerField(_("customers"))
+    repeat_buyers = models.PositiveIntegerField(_("repeat buyers"))
+    r = models.FloatField("r")
+    alpha = models.FloatField("alpha")
+    a = models.FloatField("a")
+    b = models.FloatField("b")
+    log_likelihood = models.FloatField(_("log-likelihood"))
+    p = models.FloatField("p", null=True, blank=True)
+    q = models.FloatField("q", null=True, blank=True)
+    gamma = models.FloatField("gamma", null=True, blank=True)
+    seconds = models.FloatField(_("fit time (seconds)"))
+
+    class Meta:
+        ordering = ["-fitted_at"]
+        verbose_name = _("prediction fit")
+        verbose_name_plural = _("prediction fits")
+        indexes = [models.Index(fields=["store", "-fitted_at"], name="predfit_store_time_idx")]
+
+
+class CustomerPrediction(StoreOwned):
+    """A customer's predicted values from the store's latest fit (one row per customer).
+
+    ``previous_p_alive`` is the value of the fit before, so a falling P(alive) is visible.
+    Churn risk is 1 - P(alive); CLV is the expected spend of the next 90 days.
+    """
+
+    customer = models.OneToOneField(
+        Customer, on_delete=models.CASCADE, related_name="prediction", verbose_name=_("customer")
+    )
+    fit = models.ForeignKey(
+        PredictionFit, on_delete=models.CASCADE, related_name="+", verbose_name=_("fit")
+    )
+    repeat_purchases = models.PositiveIntegerField(_("repeat purchases"))
+    p_alive = models.FloatField(_("probability active"))
+    previous_p_alive = models.FloatField(_("previous probability active"), null=True, blank=True)
+    expected_purchases_90d = models.FloatField(_("expected purchases in 90 days"))
+    expected_order_value = models.DecimalField(
+        _("expected order value"), null=True, blank=True, **MONEY
+    )
+    clv_90d = models.DecimalField(_("expected spend in 90 days"), null=True, blank=True, **MONEY)
+
+    class Meta:
+        verbose_name = _("customer prediction")
+        verbose_name_plural = _("customer predictions")
+        indexes = [models.Index(fields=["store", "p_alive"], name="custpred_store_alive_idx")]
+
+    @property
+    def churn_risk(self) -> float:
+        return 1.0 - self.p_alive
+
+
+class TriggerKind(models.TextChoices):
+    ENTERED_TIER = "entered_tier", _("Entered a tier")
+    RFM_SEGMENT = "rfm_segment", _("Is in an RFM segment")
+    ABANDONED_CART = "abandoned_cart", _("Abandoned a cart")
+    CHURN_RISK = "churn_risk", _("Churn risk above a threshold")
+    BIRTHDAY = "birthday", _("Birthday")
+    MEMBER_DAY = "member_day", _("Member day")
+
+
+class ActionKind(models.TextChoices):
+    EXPORT = "export", _("Exported list (CSV/XLSX)")
+    WEBHOOK = "webhook", _("Webhook POST")
+
+
+class Playbook(StoreOwned):
+    """A rule that picks customers every day (the trigger), contacts all but a hold-out share
+    of them (the action) and measures the effect against the held-out ones.
+
+    Trigger parameters: ``tier`` (entered_tier), ``segment`` (rfm_segment), ``cart_hours``
+    (abandoned_cart), ``churn_threshold`` (churn_risk), ``member_day`` (day of the month,
+    member_day). ``message_template`` may use ``{name}``, ``{external_id}``, ``{level}``,
+    ``{points}`` and ``{coupon}``.
+    """
+
+    name = models.CharField(_("name"), max_length=120)
+    code = models.CharField(
+        _("ready-made code"),
+        max_length=40,
+        blank=True,
+        help_text=_("Set on the ready-made playbooks; empty for the store's own."),
+    )
+    trigger = models.CharField(_("trigger"), max_length=20, choices=TriggerKind.choices)
+    tier = models.CharField(_("tier"), max_length=12, choices=Tier.choices, blank=True)
+    segment = models.CharField(_("RFM segment"), max_length=24, blank=True)
+    cart_hours = models.PositiveSmallIntegerField(_("abandoned within (hours)"), default=24)
+    churn_threshold = models.DecimalField(
+        _("churn risk threshold"), max_digits=4, decimal_places=3, default=Decimal("0.700")
+    )
+    member_day = models.PositiveSmallIntegerField(_("member day of the month"), default=18)
+    action = models.CharField(
+        _("action"), max_length=10, choices=ActionKind.choices, default=ActionKind.EXPORT
+    )
+    message_template = models.TextField(_("message template"), blank=True)
+    webhook_url = models.URLField(_("webhook URL"), blank=True)
+    webhook_secret = models.CharField(_("webhook signing secret"), max_length=128, blank=True)
+    coupon_value = models.DecimalField(_("coupon value"), default=Decimal("0.00"), **MONEY)
+    holdout_share = models.DecimalField(
+        _("hold-out share"), max_digits=4, decimal_places=3, default=Decimal("0.100")
+    )
+    cooldown_days = models.PositiveSmallIntegerField(_("cool-down (days)"), default=30)
+    enabled = models.BooleanField(_("enabled"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("playbook")
+        verbose_name_plural = _("playbooks")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "code"], condition=~Q(code=""), name="playbook_store_code_uniq"
+            ),
+            models.CheckConstraint(
+                condition=Q(trigger__in=TriggerKind.values), name="playbook_trigger_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(action__in=ActionKind.values), name="playbook_action_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(holdout_share__gte=0, holdout_share__lt=1),
+                name="playbook_holdout_share_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RunStatus(models.TextChoices):
+    DONE = "done", _("Done")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Delivery failed")
+
+
+class PlaybookRun(StoreOwned):
+    """One day's run of a playbook: who was triggered, contacted and held out (see
+    ``PlaybookContact``). A re-run of the same day replaces it with the same assignment."""
+
+    playbook = models.ForeignKey(
+        Playbook, on_delete=models.CASCADE, related_name="runs", verbose_name=_("playbook")
+    )
+    day = models.DateField(_("day"))
+    ran_at = models.DateTimeField(_("ran at"))
+    triggered = models.PositiveIntegerField(_("triggered"))
+    contacted = models.PositiveIntegerField(_("contacted"))
+    held_out = models.PositiveIntegerField(_("held out"))
+    cooled_down = models.PositiveIntegerField(_("skipped by cool-down"), default=0)
+    status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices)
+    attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-day", "-pk"]
+        verbose_name = _("playbook run")
+        verbose_name_plural = _("playbook runs")
+        constraints = [
+            models.UniqueConstraint(fields=["playbook", "day"], name="playbookrun_day_uniq")
+        ]
+
+
+class PlaybookContact(StoreOwned):
+    """A customer a run triggered: contacted, or held out (deliberately not contacted)."""
+
+    run = models.ForeignKey(
+        PlaybookRun, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("run")
+    )
+    playbook = models.ForeignKey(
+        Playbook, on_delete=models.CASCADE, related_name="+", verbose_name=_("playbook")
+    )
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="playbook_contacts",
+        verbose_name=_("customer"),
+    )
+    day = models.DateField(_("day"))
+    held_out = models.BooleanField(_("held out"))
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        ordering = ["day", "customer_id"]
+        verbose_name = _("playbook contact")
+        verbose_name_plural = _("playbook contacts")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "customer"], name="playbookcontact_uniq")
+        ]
+        indexes = [
+            models.Index(
+                fields=["playbook", "customer", "day"], name="playbookcontact_cooldown_idx"
             )
         ]

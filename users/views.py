@@ -1,7 +1,7 @@
 """Customer pages (用户)."""
 
 from django import forms
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -12,10 +12,10 @@ from analytics.reports.rfm import RfmQuery, RfmRunner
 from analytics.reports.tiers import TierQuery, TierRunner
 from analytics.rfm import SEGMENTS_BY_CODE
 from opsdesk.exports import rows_to_csv_response, rows_to_xlsx_response
-from opsdesk.views import paginate, picked_range, store_page, valid_filters
+from opsdesk.views import paginate, picked_range, store_page, store_today, valid_filters
 
-from . import selectors
-from .models import Tier
+from . import prediction, selectors
+from .models import Customer, Tier
 from .tiers import TIER_ORDER
 
 
@@ -137,7 +137,9 @@ def customer_insights(request: HttpRequest) -> HttpResponse:
 @store_page
 def customer_export(request: HttpRequest) -> HttpResponse:
     """One RFM segment's (``?segment=``) or one tier's entrants on the range's last day
-    (``?tier=``) as CSV or XLSX (``?format=``), from the same runners as the page."""
+    (``?tier=``) as CSV or XLSX (``?format=``), from the same runners as the page. With
+    ``?scope=current`` and a tier: everyone whose current tier on the range's last day is
+    that tier (the latest tier change on or before it)."""
     chosen, _picker, error = picked_range(request, default="last_30")
     segment = _choice(request, "segment", SEGMENTS_BY_CODE)
     tier = _choice(request, "tier", TIER_ORDER)
@@ -146,6 +148,10 @@ def customer_export(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest(
             error or _("Choose one segment or one tier, and a format (csv or xlsx).")
         )
+    if request.GET.get("scope") == "current":
+        if tier is None:
+            return HttpResponseBadRequest(_("The current-members export needs a tier."))
+        return _current_tier_export(request, tier, chosen.end, file_format)
     tiers, rfm = _runners(request, chosen, segment=segment, tier=tier)
     if segment:
         header = [
@@ -191,3 +197,73 @@ def customer_export(request: HttpRequest) -> HttpResponse:
     if file_format == "xlsx":
         return rows_to_xlsx_response(filename=f"{stem}.xlsx", header=header, rows=rows)
     return rows_to_csv_response(filename=f"{stem}.csv", header=header, rows=rows)
+
+
+def _current_tier_export(request: HttpRequest, tier: str, day, file_format: str) -> HttpResponse:
+    rows = selectors.customers_in_tier(store=request.store, tier=tier, day=day)
+    header = [
+        str(_("Customer id")),
+        str(_("Name")),
+        str(_("Tier")),
+        str(_("In this tier since")),
+        str(_("Member level")),
+        str(_("Points")),
+        str(_("Recommended action")),
+    ]
+    action = str(TIER_ACTIONS.get(tier, ""))
+    body = [
+        [r.external_id, r.name, r.tier, r.since, r.member_level, r.points, action] for r in rows
+    ]
+    stem = f"tier-current-{tier}-{day.isoformat()}"
+    if file_format == "xlsx":
+        return rows_to_xlsx_response(filename=f"{stem}.xlsx", header=header, rows=body)
+    return rows_to_csv_response(filename=f"{stem}.csv", header=header, rows=body)
+
+
+@require_GET
+@store_page
+def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """One customer: profile, orders and refunds, tier and member-level history, RFM scores
+    and segment, points, predictions and the playbooks that reached them. Another store's
+    customer id is a 404."""
+    try:
+        profile = selectors.customer_profile(store=request.store, customer_id=customer_id)
+    except Customer.DoesNotExist:
+        raise Http404(_("No such customer in this store.")) from None
+    tier_labels = {str(code): str(label) for code, label in Tier.choices}
+    segment = SEGMENTS_BY_CODE.get(profile.rfm.segment) if profile.rfm else None
+    context = {
+        "profile": profile,
+        "customer": profile.customer,
+        "tier_labels": tier_labels,
+        "segment_name": segment_label(segment.code, segment.name, segment.name_zh)
+        if segment
+        else "",
+        "tier_action": TIER_ACTIONS.get(profile.current_tier, "") if profile.current_tier else "",
+        "net_spend": profile.paid_total - profile.refunded_total,
+        "horizon_days": prediction.HORIZON_DAYS,
+    }
+    return render(request, "users/customer_detail.html", context)
+
+
+@require_GET
+@store_page
+def customer_predictions(request: HttpRequest) -> HttpResponse:
+    """流失预测/CLV: the latest fit's parameters, average P(alive), expected purchases and CLV
+    per RFM segment and per tier, and the churn warning list."""
+    overview = prediction.prediction_overview(store=request.store)
+    tier_labels = {str(code): str(label) for code, label in Tier.choices}
+    segment_labels = {
+        code: segment_label(code, definition.name, definition.name_zh)
+        for code, definition in SEGMENTS_BY_CODE.items()
+    }
+    context = {
+        "overview": overview,
+        "fit": overview.fit,
+        "tier_labels": tier_labels,
+        "segment_labels": segment_labels,
+        "horizon_days": prediction.HORIZON_DAYS,
+        "warning_drop": prediction.WARNING_DROP,
+        "today": store_today(request),
+    }
+    return render(request, "users/predictions.html", context)

@@ -16,6 +16,7 @@ from opsdesk.demo.generate import (
     DEFAULT_SEED,
     store_generate,
 )
+from opsdesk.demo.playbooks import demo_playbooks_seed
 from opsdesk.demo.specs import MAX_STORES, store_specs
 from opsdesk.demo.write import (
     DEMO_PASSWORD,
@@ -115,6 +116,7 @@ class Command(BaseCommand):
                     raise CommandError(
                         f"Could not write {spec.slug}; nothing of it was kept: {exc}"
                     ) from exc
+            demo_playbooks_seed(store=store, end=frames.last)
             stores.append(store)
             self.stdout.write(
                 f"Seeded {spec.slug} ({spec.name}, {spec.platform}, {spec.time_zone}) "
