@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .admin_scoping import ReadOnlyStoreAdmin, StoreListFilter, StoreScopedAdmin, store_ids_with
+from .login_limits import RateLimitedAdminAuthenticationForm
 from .models import ApiToken, AuditEntry, AuditSource, Membership, Store
 from .roles import Capability
 from .tokens import token_revoke
@@ -12,6 +13,7 @@ from .tokens import token_revoke
 admin.site.site_header = _("opsdesk administration")
 admin.site.site_title = _("opsdesk admin")
 admin.site.index_title = _("Store data")
+admin.site.login_form = RateLimitedAdminAuthenticationForm  # sign-in lockout
 
 
 @admin.register(Store)

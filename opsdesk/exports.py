@@ -55,15 +55,32 @@ def rows_to_xlsx_response(
     *, filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]], sheet: str = "Sheet1"
 ) -> HttpResponse:
     """An XLSX download of ``header`` then ``rows`` (Decimals written as numbers)."""
+    response = HttpResponse(xlsx_bytes([(sheet, header, rows)]), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = _disposition(filename)
+    return response
+
+
+def _xlsx_cell(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        return value.isoformat()  # spreadsheets have no time zones: keep the offset as text
+    return safe_cell(value)
+
+
+def xlsx_bytes(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
+    """An XLSX workbook with one sheet per ``(name, header, rows)``; cells made safe with
+    ``safe_cell``, Decimals written as numbers, aware datetimes as ISO 8601 text."""
     from openpyxl import Workbook  # imported here: only downloads need it
 
     workbook = Workbook(write_only=True)
-    worksheet = workbook.create_sheet(title=sheet[:31])
-    worksheet.append([safe_cell(cell) for cell in header])
-    for row in rows:
-        worksheet.append([float(c) if isinstance(c, Decimal) else safe_cell(c) for c in row])
+    for name, header, rows in sheets:
+        worksheet = workbook.create_sheet(title=name[:31])
+        worksheet.append([safe_cell(cell) for cell in header])
+        for row in rows:
+            worksheet.append([_xlsx_cell(cell) for cell in row])
+    if not workbook.worksheets:
+        workbook.create_sheet(title="Sheet1")
     buffer = io.BytesIO()
     workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = _disposition(filename)
-    return response
+    return buffer.getvalue()

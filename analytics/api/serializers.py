@@ -2,11 +2,13 @@
 
 import dataclasses
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from analytics.ingest import AdSpendRow, EventRow
 from analytics.metrics import METRICS, MetricValues
 from analytics.models import AdSpend, BehaviourEvent, EventType, Order, OrderLine, Refund
+from opsdesk.api.reports import DateRangeQuerySerializer, ReportDateField
 from opsdesk.api.serializers import StoreDateTimeField, StoreModelSerializer
 from opsdesk.channels import Channel
 
@@ -248,11 +250,9 @@ MetricValuesSerializer = type(
 )
 
 
-class DailyMetricsQuerySerializer(serializers.Serializer):
+class DailyMetricsQuerySerializer(DateRangeQuerySerializer):
     """Query parameters of the daily-metrics report."""
 
-    start = serializers.DateField(help_text="First store-local day, YYYY-MM-DD.")
-    end = serializers.DateField(help_text="Last store-local day (inclusive), YYYY-MM-DD.")
     group_by = serializers.ChoiceField(
         choices=["day", "week", "month"],
         default="day",
@@ -261,18 +261,6 @@ class DailyMetricsQuerySerializer(serializers.Serializer):
     channels = serializers.BooleanField(
         default=False, help_text="Also break the totals down by channel."
     )
-
-    #: Longest range one request may ask for.
-    MAX_DAYS = 731
-
-    def validate(self, attrs: dict) -> dict:
-        if attrs["end"] < attrs["start"]:
-            raise serializers.ValidationError({"end": ["end is before start."]})
-        if (attrs["end"] - attrs["start"]).days >= self.MAX_DAYS:
-            raise serializers.ValidationError(
-                {"end": [f"The range may cover at most {self.MAX_DAYS} days."]}
-            )
-        return attrs
 
 
 class SeriesPointSerializer(serializers.Serializer):
@@ -302,3 +290,350 @@ class DailyMetricsSerializer(serializers.Serializer):
     computed_at = StoreDateTimeField(
         allow_null=True, help_text="When the oldest rollup read was computed."
     )
+
+
+# --- funnel -----------------------------------------------------------------------------------
+
+ID_MAX = 2**63 - 1
+
+
+class FunnelQuerySerializer(DateRangeQuerySerializer):
+    """Query parameters of the funnel report."""
+
+    channels = serializers.BooleanField(
+        default=False, help_text="Also give one funnel per channel of the step-1 view."
+    )
+    channel = serializers.ChoiceField(
+        choices=Channel.choices,
+        required=False,
+        help_text="Only visitors whose step-1 view came from this channel (channel funnels "
+        "add up to the total).",
+    )
+    sku = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=ID_MAX),
+        required=False,
+        max_length=200,
+        help_text="Only events of these SKU ids (repeat the parameter for several).",
+    )
+    category = serializers.IntegerField(
+        min_value=1,
+        max_value=ID_MAX,
+        required=False,
+        help_text="Only events of SKUs of this category id and its sub-categories.",
+    )
+    window_hours = serializers.IntegerField(
+        min_value=1,
+        max_value=720,
+        required=False,
+        help_text="Conversion window in hours (default: the store's setting).",
+    )
+
+    def to_internal_value(self, data):
+        if hasattr(data, "getlist") and "sku" in data:
+            data = data.copy()
+            data.setlist("sku", [v for raw in data.getlist("sku") for v in raw.split(",") if v])
+        return super().to_internal_value(data)
+
+    def validate(self, attrs: dict) -> dict:
+        from catalog.models import Category, Sku
+
+        attrs = super().validate(attrs)
+        store = self.context["store"]
+        sku_ids = sorted(set(attrs.get("sku", [])))
+        if sku_ids:
+            found = set(
+                Sku.objects.filter(store=store, pk__in=sku_ids).values_list("pk", flat=True)
+            )
+            missing = [str(pk) for pk in sku_ids if pk not in found]
+            if missing:
+                raise serializers.ValidationError(
+                    {
+                        "sku": [
+                            _("No SKU with id %(ids)s in this store.") % {"ids": ", ".join(missing)}
+                        ]
+                    }
+                )
+        attrs["sku"] = tuple(sku_ids)
+        category = attrs.get("category")
+        if category is not None and not Category.objects.filter(store=store, pk=category).exists():
+            raise serializers.ValidationError(
+                {"category": [_("No category with id %(id)s in this store.") % {"id": category}]}
+            )
+        return attrs
+
+
+class FunnelStepSerializer(serializers.Serializer):
+    step = serializers.CharField(help_text="view, add_to_cart, order or pay.")
+    visitors = serializers.IntegerField(help_text="Visitors who reached this step.")
+    conversion_from_previous = serializers.DecimalField(
+        max_digits=None,
+        decimal_places=None,
+        allow_null=True,
+        help_text="visitors / visitors of the previous step; null for step 1 or a 0 base.",
+    )
+    conversion_from_first = serializers.DecimalField(
+        max_digits=None,
+        decimal_places=None,
+        allow_null=True,
+        help_text="visitors / visitors of step 1; null when nobody viewed.",
+    )
+    drop_off = serializers.IntegerField(
+        help_text="Visitors of the previous step who did not reach this one (0 for step 1)."
+    )
+    drop_off_rate = serializers.DecimalField(
+        max_digits=None,
+        decimal_places=None,
+        allow_null=True,
+        help_text="drop_off / visitors of the previous step; null for step 1 or a 0 base.",
+    )
+
+
+class ChannelFunnelSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(
+        choices=Channel.choices, help_text="Channel of the step-1 view."
+    )
+    steps = FunnelStepSerializer(many=True, help_text="The channel's four steps.")
+
+
+class FunnelReportSerializer(serializers.Serializer):
+    start = serializers.DateField(help_text="First day of the range.")
+    end = serializers.DateField(help_text="Last day of the range (inclusive).")
+    window_hours = serializers.IntegerField(help_text="Conversion window used, in hours.")
+    channel = serializers.CharField(
+        allow_null=True, help_text="The channel the funnel is limited to; null for all."
+    )
+    steps = FunnelStepSerializer(
+        many=True, help_text="view -> add_to_cart -> order -> pay, in that order."
+    )
+    channels = ChannelFunnelSerializer(
+        many=True, help_text="One funnel per channel (with channels=true or channel=...)."
+    )
+    abandoned_cart_visitors = serializers.IntegerField(
+        help_text="Visitors who added to cart but did not order (加购未下单)."
+    )
+    abandoned_cart_sample = serializers.ListField(
+        child=serializers.CharField(), help_text="Up to 100 of their visitor ids, sorted."
+    )
+
+
+# --- RFM --------------------------------------------------------------------------------------
+
+
+class RfmQuerySerializer(serializers.Serializer):
+    """Query parameters of the RFM report."""
+
+    as_of = ReportDateField(
+        required=False, help_text="Store-local day the scores are as of (default yesterday)."
+    )
+    segment = serializers.ChoiceField(
+        choices=[], required=False, help_text="Also list this segment's customers."
+    )
+    limit = serializers.IntegerField(
+        min_value=1,
+        max_value=500,
+        default=100,
+        help_text="At most this many customers of the segment (1-500), by spend.",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        from analytics.rfm import SEGMENTS
+
+        super().__init__(*args, **kwargs)
+        self.fields["segment"].choices = [s.code for s in SEGMENTS]
+
+
+class SegmentSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Segment code (champions, loyal, at_risk...).")
+    name = serializers.CharField(help_text="English name.")
+    name_zh = serializers.CharField(help_text="Chinese name.")
+    customers = serializers.IntegerField(help_text="Customers in the segment.")
+    revenue = serializers.DecimalField(
+        max_digits=None, decimal_places=None, help_text="Their paid amount in the window."
+    )
+    revenue_share = serializers.DecimalField(
+        max_digits=None,
+        decimal_places=None,
+        allow_null=True,
+        help_text="revenue / revenue of all scored customers; null when that is 0.",
+    )
+    average_recency_days = serializers.DecimalField(
+        max_digits=None, decimal_places=None, allow_null=True, help_text="Mean R (days)."
+    )
+    average_frequency = serializers.DecimalField(
+        max_digits=None, decimal_places=None, allow_null=True, help_text="Mean F (orders)."
+    )
+    average_monetary = serializers.DecimalField(
+        max_digits=None, decimal_places=None, allow_null=True, help_text="Mean M (paid amount)."
+    )
+
+
+class RfmCustomerSerializer(serializers.Serializer):
+    customer_id = serializers.IntegerField(help_text="Customer id.")
+    external_id = serializers.CharField(help_text="The buyer's platform id.")
+    name = serializers.CharField(help_text="Customer name.")
+    recency_days = serializers.IntegerField(help_text="Days since the last paid order.")
+    frequency = serializers.IntegerField(help_text="Paid orders in the window.")
+    monetary = serializers.DecimalField(
+        max_digits=None, decimal_places=None, help_text="Paid amount in the window."
+    )
+    r_score = serializers.IntegerField(help_text="R score 1-5.")
+    f_score = serializers.IntegerField(help_text="F score 1-5.")
+    m_score = serializers.IntegerField(help_text="M score 1-5.")
+    segment = serializers.CharField(help_text="Segment code.")
+
+
+class RfmReportSerializer(serializers.Serializer):
+    as_of = serializers.DateField(help_text="Day the scores are as of.")
+    window_days = serializers.IntegerField(help_text="Days of orders scored (up to as_of).")
+    scored_customers = serializers.IntegerField(help_text="Customers with a paid order.")
+    revenue = serializers.DecimalField(
+        max_digits=None, decimal_places=None, help_text="Paid amount of all scored customers."
+    )
+    segments = SegmentSerializer(many=True, help_text="Every segment, empty ones included.")
+    grid = serializers.ListField(
+        child=serializers.ListField(child=serializers.IntegerField()),
+        help_text="The 5x5 grid: grid[r - 1][f - 1] = customers with R score r and F score f.",
+    )
+    customers = RfmCustomerSerializer(
+        many=True, help_text="Customers of the segment asked for, by spend (else empty)."
+    )
+
+
+# --- tiers ------------------------------------------------------------------------------------
+
+
+class TierQuerySerializer(DateRangeQuerySerializer):
+    """Query parameters of the tier report."""
+
+    flow_from = ReportDateField(
+        required=False, help_text="Flows: tier of each customer on this day (with flow_to)."
+    )
+    flow_to = ReportDateField(
+        required=False, help_text="Flows: ... against their tier on this day (with flow_from)."
+    )
+    entered_day = ReportDateField(
+        required=False, help_text="List who entered entered_tier on this day."
+    )
+    entered_tier = serializers.ChoiceField(
+        choices=[], required=False, help_text="The tier of entered_day's list."
+    )
+    limit = serializers.IntegerField(
+        min_value=1, max_value=500, default=500, help_text="At most this many entries (1-500)."
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        from users.models import Tier
+
+        super().__init__(*args, **kwargs)
+        self.fields["entered_tier"].choices = Tier.choices
+
+    def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
+        for first, second in (("flow_from", "flow_to"), ("entered_day", "entered_tier")):
+            if (first in attrs) != (second in attrs):
+                missing = second if first in attrs else first
+                raise serializers.ValidationError(
+                    {
+                        missing: [
+                            _("Give %(first)s and %(second)s together.")
+                            % {"first": first, "second": second}
+                        ]
+                    }
+                )
+        if "flow_from" in attrs and attrs["flow_to"] < attrs["flow_from"]:
+            raise serializers.ValidationError({"flow_to": [_("flow_to is before flow_from.")]})
+        return attrs
+
+
+class TierCountSerializer(serializers.Serializer):
+    tier = serializers.CharField(help_text="Tier code.")
+    customers = serializers.IntegerField(help_text="Customers in the tier that day.")
+
+
+class TierSizesSerializer(serializers.Serializer):
+    day = serializers.DateField(help_text="Store-local day.")
+    tiers = TierCountSerializer(many=True, help_text="Every tier, in DOMAIN.md's order.")
+
+
+class TierFlowSerializer(serializers.Serializer):
+    from_tier = serializers.CharField(
+        help_text="Tier on flow_from; empty = not a customer yet then."
+    )
+    to_tier = serializers.CharField(help_text="Tier on flow_to.")
+    customers = serializers.IntegerField(help_text="Customers who moved so.")
+
+
+class TierEntrySerializer(serializers.Serializer):
+    customer_id = serializers.IntegerField(help_text="Customer id.")
+    external_id = serializers.CharField(help_text="The buyer's platform id.")
+    name = serializers.CharField(help_text="Customer name.")
+    previous_tier = serializers.CharField(help_text="Tier before (empty if none).")
+    tier = serializers.CharField(help_text="Tier entered.")
+    recommended_action = serializers.CharField(help_text="What DOMAIN.md recommends doing.")
+
+
+class TierReportSerializer(serializers.Serializer):
+    start = serializers.DateField(help_text="First day of the sizes.")
+    end = serializers.DateField(help_text="Last day of the sizes (inclusive).")
+    sizes = TierSizesSerializer(
+        many=True, help_text="Tier sizes per rolled-up day of the range, oldest first."
+    )
+    flows = TierFlowSerializer(
+        many=True, help_text="Tier-to-tier flows between flow_from and flow_to (if given)."
+    )
+    entered = TierEntrySerializer(
+        many=True, help_text="Who entered entered_tier on entered_day (if given)."
+    )
+
+
+# --- flags ------------------------------------------------------------------------------------
+
+
+class FlagsQuerySerializer(serializers.Serializer):
+    day = ReportDateField(
+        required=False, help_text="Store-local day of the flags (default yesterday)."
+    )
+
+
+class ContributorSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="channel or sku.")
+    key = serializers.CharField(help_text="Channel code or SKU code.")
+    value = serializers.DecimalField(
+        max_digits=None, decimal_places=None, help_text="Its GMV on the day."
+    )
+    baseline = serializers.DecimalField(
+        max_digits=None, decimal_places=None, help_text="Its median GMV on the comparison days."
+    )
+    delta = serializers.DecimalField(
+        max_digits=None, decimal_places=None, help_text="value - baseline."
+    )
+
+
+class FlagSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="consider_pausing, cpc_above_median or gmv_anomaly.")
+    day = serializers.DateField(help_text="Day flagged.")
+    channel = serializers.CharField(allow_null=True, help_text="Channel flagged, if any.")
+    value = serializers.DecimalField(
+        max_digits=None, decimal_places=None, help_text="The flagged value: ROI, CPC or GMV."
+    )
+    low = serializers.DecimalField(
+        max_digits=None,
+        decimal_places=None,
+        allow_null=True,
+        help_text="Lower bound compared with.",
+    )
+    high = serializers.DecimalField(
+        max_digits=None,
+        decimal_places=None,
+        allow_null=True,
+        help_text="Upper bound / threshold compared with.",
+    )
+    message = serializers.CharField(help_text="The flag for a person.")
+    contributors = ContributorSerializer(
+        many=True, help_text="Biggest contributors of a GMV anomaly."
+    )
+
+
+class FlagsReportSerializer(serializers.Serializer):
+    day = serializers.DateField(help_text="Day of the flags.")
+    flags = FlagSerializer(many=True, help_text="Pausing, CPC and GMV-anomaly flags.")

@@ -9,6 +9,8 @@ from typing import Any
 
 from rest_framework.renderers import BaseRenderer
 
+from opsdesk.exports import XLSX_TYPE, xlsx_bytes
+
 #: Leading characters that make a spreadsheet treat a cell as a formula (or strip it).
 FORMULA_LEADERS = ("=", "+", "-", "@", "\t", "\r", "\0")
 
@@ -50,3 +52,22 @@ class CsvRenderer(BaseRenderer):
         if data is None:
             return b""
         return csv_bytes(data["header"], data["rows"])
+
+
+class XlsxRenderer(BaseRenderer):
+    """Renders ``{"tables": [{"name", "header", "rows"}, ...]}`` (one sheet per table) or
+    ``{"header": [...], "rows": [...]}`` (one sheet) as an XLSX workbook."""
+
+    media_type = XLSX_TYPE
+    format = "xlsx"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        if data is None:
+            return b""
+        if "tables" in data:
+            sheets = [(t["name"], t["header"], t["rows"]) for t in data["tables"]]
+        else:
+            sheets = [(data.get("name", "report"), data["header"], data["rows"])]
+        return xlsx_bytes(sheets)

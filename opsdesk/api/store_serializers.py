@@ -150,6 +150,21 @@ class MembershipSerializer(StoreModelSerializer):
         }
 
 
+class MembershipCreateSerializer(serializers.Serializer):
+    """Add an existing user to the store."""
+
+    username = serializers.CharField(
+        max_length=150, help_text="User name of an existing opsdesk user."
+    )
+    role = serializers.ChoiceField(choices=Role.choices, help_text="Role in this store.")
+
+
+class MembershipUpdateSerializer(serializers.Serializer):
+    """Change a member's role (the store's last admin cannot be demoted)."""
+
+    role = serializers.ChoiceField(choices=Role.choices, help_text="New role in this store.")
+
+
 class AuditEntrySerializer(StoreModelSerializer):
     username = serializers.SerializerMethodField(
         help_text="Who wrote (null when the user is gone or it was a background task)."

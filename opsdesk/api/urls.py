@@ -5,7 +5,7 @@ under ``/api/`` is a JSON 404 in the API's error shape.
 """
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from .exceptions import api_not_found
 from .routers import STORE_PREFIX, store_router
@@ -29,12 +29,18 @@ v1_patterns = [
     path("", include("catalog.api.urls")),
     path("", include("users.api.urls")),
     path("", include("analytics.api.urls")),
+    path("", include("analytics.imports.urls")),
     path("", include("campaigns.api.urls")),
 ]
 
 urlpatterns = [
     path("v1/", include((v1_patterns, "v1"))),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "docs/",
+        # Split view: Swagger UI's start-up script is a file, not an inline <script> (CSP).
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
+        name="api-docs",
+    ),
     re_path(r"^", api_not_found),
 ]

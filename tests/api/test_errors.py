@@ -100,7 +100,7 @@ def test_409_when_deleting_a_category_still_in_use(world, client_for):
         ),
         (
             "reports/daily-metrics",
-            {"start": "2026-11-01", "end": "2026-11-02", "format": "xlsx"},
+            {"start": "2026-11-01", "end": "2026-11-02", "format": "pdf"},
             "format",
         ),
     ],

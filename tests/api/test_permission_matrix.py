@@ -26,21 +26,28 @@ REQUIRED: dict[str, tuple[Capability, Capability | None] | str] = {
     "sku": (VIEW, Capability.EDIT_CATALOG),
     "price-change": (VIEW, None),
     "customer": (VIEW, None),
+    "playbook": (VIEW, None),
     "order": (VIEW, None),
     "event": (VIEW, Capability.IMPORT_DATA),
     "ad-spend": (VIEW, Capability.IMPORT_DATA),
+    "import": (VIEW, Capability.IMPORT_DATA),
+    "order-batch": (VIEW, Capability.IMPORT_DATA),
     "report": (VIEW, None),
+    "catalog-report": (VIEW, None),
     "campaign": (VIEW, Capability.EDIT_CAMPAIGNS),
     "lineup-item": (VIEW, Capability.EDIT_CAMPAIGNS),
     "mechanic": (VIEW, Capability.EDIT_CAMPAIGNS),
-    "membership": (Capability.MANAGE_STAFF, None),
+    "membership": (Capability.MANAGE_STAFF, Capability.MANAGE_STAFF),
     "store-token": (Capability.MANAGE_STAFF, Capability.MANAGE_STAFF),
     "audit": (Capability.MANAGE_STAFF, None),
 }
 #: Status of a permitted request sent with an empty JSON object as body.
 PERMITTED = {"get": 200, "post": 400, "put": 400, "patch": 200, "delete": 204}
 #: Query strings routes need to answer 200 to a permitted GET.
-QUERY = {"report": {"start": "2026-11-01", "end": "2026-11-07"}}
+QUERY = {
+    "report": {"start": "2026-11-01", "end": "2026-11-07"},
+    "catalog-report": {"start": "2026-11-01", "end": "2026-11-07", "cut_percent": "10"},
+}
 CALLERS = [role.value for role in ROLES] + ["outsider", None]
 
 ROUTES = api_routes()
