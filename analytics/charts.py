@@ -6,14 +6,18 @@ arrive already translated from the view, so builders stay free of request state.
 """
 
 import datetime
+import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import plotly.graph_objects as go
+from django.core.cache import cache
+from django.utils import translation
 
+from analytics.reports.base import CACHE_SECONDS
 from analytics.reports.daily import DailyMetricsResult
 from analytics.reports.funnel import FunnelResult
 from analytics.reports.rfm import RfmResult
@@ -63,6 +67,35 @@ def percent_change(current: Decimal | int | None, previous: Decimal | int | None
 def figure_json(figure: go.Figure) -> dict[str, Any]:
     """The figure as plain JSON data (``data`` and ``layout``) for ``json_script``."""
     return json.loads(figure.to_json())
+
+
+def result_cache_key(result: object) -> str:
+    """A ``cached_figure_json`` key for a result that has no runner cache key (a report that
+    is not cached itself, like the product matrix): a digest of the result's content and the
+    active language, so any change of the numbers or labels builds a new figure."""
+    digest = hashlib.sha256(repr(result).encode()).hexdigest()[:32]
+    return f"analytics:figure-result:{translation.get_language() or 'none'}:{digest}"
+
+
+def cached_figure_json(
+    result_key: str, chart: str, build: Callable[[], go.Figure], *, extra: object = None
+) -> dict[str, Any]:
+    """``figure_json(build())``, cached beside the report result it draws.
+
+    ``result_key`` is the runner's cache key (store, time zone, language, rollup generation,
+    query), so the figure is rebuilt exactly when the result or the language changes; the
+    labels a builder gets are derived from the language. Building a figure validates every
+    trace (~2 ms each), which dominated the cached page time of long ranges. ``extra`` is
+    whatever else the figure shows that is not in the result (campaign shades): its repr is
+    part of the key."""
+    key = f"{result_key}:figure:{chart}"
+    if extra is not None:
+        key += ":" + hashlib.sha256(repr(extra).encode()).hexdigest()[:16]
+    found = cache.get(key)
+    if found is None:
+        found = figure_json(build())
+        cache.set(key, found, CACHE_SECONDS)
+    return found
 
 
 @dataclass(frozen=True)
@@ -232,6 +265,81 @@ def channel_bars_figure(
         height=340,
         yaxis={"title": {"text": gmv_label}},
         yaxis2={"title": {"text": uv_label}, "overlaying": "y", "side": "right"},
+    )
+    return figure
+
+
+def _day_axis(result: DailyMetricsResult, *, anchor: str) -> dict[str, Any]:
+    """A date axis labelled with days (never hours): one tick a day for up to two weeks of
+    daily points, otherwise Plotly's own spacing."""
+    axis: dict[str, Any] = {"anchor": anchor, "type": "date", "tickformat": "%m-%d"}
+    if result.interval == "day" and len(result.series) <= 14:
+        axis["dtick"] = 24 * 60 * 60 * 1000
+    return axis
+
+
+#: The metrics of the channel trends, top to bottom, and how each is plotted.
+CHANNEL_TREND_METRICS = ("gmv", "uv", "conversion_rate")
+
+
+def channel_trends_figure(
+    result: DailyMetricsResult,
+    *,
+    metric_labels: Mapping[str, str],
+    channel_labels: Mapping[str, str],
+) -> go.Figure:
+    """GMV, UV and conversion rate (in %) per channel per point of ``result.channel_series``:
+    three stacked panels sharing the date axis, one line per channel, the same colour for a
+    channel in every panel and one legend entry toggling it everywhere. A bucket that is not
+    rolled up is a gap, never a zero."""
+    missing = set(result.missing_days) if result.interval == "day" else set()
+    rows = len(CHANNEL_TREND_METRICS)
+    gap = 0.06
+    height = (1 - gap * (rows - 1)) / rows
+    figure = go.Figure()
+    for index, series in enumerate(result.channel_series):
+        colour = PALETTE[index % len(PALETTE)]
+        days = [point.start.isoformat() for point in series.points]
+        name = _label(channel_labels, series.channel)
+        for row, key in enumerate(CHANNEL_TREND_METRICS):
+            values = []
+            for point in series.points:
+                value = getattr(point.metrics, key)
+                if point.start in missing:
+                    values.append(None)
+                elif key == "conversion_rate":
+                    values.append(_percent(value))
+                else:
+                    values.append(_number(value))
+            figure.add_trace(
+                go.Scatter(
+                    name=name,
+                    legendgroup=series.channel,
+                    showlegend=row == 0,
+                    x=days,
+                    y=values,
+                    xaxis="x",
+                    yaxis="y" if row == 0 else f"y{row + 1}",
+                    mode="lines+markers",
+                    line={"color": colour, "width": 2},
+                    marker={"size": 4},
+                )
+            )
+    axes = {}
+    for row, key in enumerate(CHANNEL_TREND_METRICS):
+        top = 1 - row * (height + gap)
+        title = _label(metric_labels, key) + (" (%)" if key == "conversion_rate" else "")
+        axes["yaxis" if row == 0 else f"yaxis{row + 1}"] = {
+            "title": {"text": title},
+            "domain": [round(top - height, 4), round(top, 4)],
+            "rangemode": "tozero",
+            "anchor": "x",
+        }
+    figure.update_layout(
+        **{**_LAYOUT, "hovermode": "x"},
+        height=620,
+        xaxis=_day_axis(result, anchor=f"y{rows}"),
+        **axes,
     )
     return figure
 

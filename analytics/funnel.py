@@ -22,6 +22,9 @@ import datetime
 
 import numpy as np
 import pandas as pd
+from django.db import connection
+from django.db.models import CharField, F
+from django.db.models.functions import Cast
 
 from analytics.models import BehaviourEvent, EventType
 from analytics.rollups.days import day_bounds
@@ -56,13 +59,24 @@ def load_events(
     )
     if sku_ids is not None:
         events = events.filter(sku_id__in=sku_ids)
-    frame = pd.DataFrame.from_records(
-        events.values_list("visitor_id", "event_type", "channel", "occurred_at").iterator(
-            chunk_size=50_000
-        ),
-        columns=_COLUMNS,
+    # The ORM's per-row converters (a datetime made aware per event) were half the time of a
+    # 90-day funnel; the database's own values go to pandas, which parses them in one pass.
+    if connection.vendor == "sqlite":
+        # SQLite keeps "YYYY-MM-DD HH:MM:SS[.ffffff]" text in UTC; read as text (a datetime
+        # column would go through the driver's per-row converter) and parse it in pandas.
+        occurred = Cast("occurred_at", output_field=CharField())
+        parse = {"format": "ISO8601"}
+    else:
+        occurred, parse = F("occurred_at"), {}
+    sql, params = (
+        events.annotate(at=occurred)
+        .values_list("visitor_id", "event_type", "channel", "at")
+        .query.sql_with_params()
     )
-    frame["at"] = pd.to_datetime(frame["at"], utc=True)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        frame = pd.DataFrame.from_records(cursor.fetchall(), columns=_COLUMNS)
+    frame["at"] = pd.to_datetime(frame["at"], utc=True, **parse)
     return frame, pd.Timestamp(range_start), pd.Timestamp(range_end)
 
 
@@ -86,11 +100,13 @@ def funnel_depths(
     if views.empty:
         return empty
     limit = pd.Timedelta(window)
+    # Series, not .to_numpy(): a time-zone-aware column would become an object array of
+    # Timestamps (over a second for a 90-day range).
     starts = pd.DataFrame(
         {
-            "visitor": views["visitor"].to_numpy(),
-            "channel": views["channel"].to_numpy(),
-            "t1": views["at"].to_numpy(),
+            "visitor": views["visitor"].reset_index(drop=True),
+            "channel": views["channel"].reset_index(drop=True),
+            "t1": views["at"].reset_index(drop=True),
         }
     )
     starts["start_id"] = np.arange(len(starts))

@@ -18,6 +18,8 @@ from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
+from django.utils.translation import gettext, gettext_noop
+
 ZERO = Decimal("0.00")
 MONEY_PLACES = Decimal("0.01")
 RATE_PLACES = Decimal("0.000001")
@@ -209,7 +211,13 @@ Unit = Literal["money", "count", "rate", "ratio", "money_per"]
 
 @dataclass(frozen=True)
 class MetricDefinition:
-    """One entry of the metric dictionary pages and the API render (DOMAIN.md's table)."""
+    """One entry of the metric dictionary pages and the API render (DOMAIN.md's table).
+
+    ``definition`` is the English text, marked for translation (``gettext_noop``) but kept a
+    plain string: the API's field descriptions and the OpenAPI schema are English, and the
+    serializers build them at import time, when a lazy string would take whatever language
+    happened to be active. Pages show ``local_definition``, translated when it is read.
+    """
 
     key: str
     name: str
@@ -218,37 +226,54 @@ class MetricDefinition:
     unit: Unit
     additive: bool
 
+    @property
+    def local_definition(self) -> str:
+        """The definition in the active language (zh-hans from the translation catalogue)."""
+        return gettext(self.definition)
+
 
 METRICS: tuple[MetricDefinition, ...] = (
     MetricDefinition(
         "gmv",
         "GMV",
         "支付金额",
-        "Sum of the paid amount (goods after discounts plus shipping) of orders paid in the "
-        "period; refunded orders still count; a deposit pre-sale counts when its balance is "
-        "paid.",
+        gettext_noop(
+            "Sum of the paid amount (goods after discounts plus shipping) of orders paid in the "
+            "period; refunded orders still count; a deposit pre-sale counts when its balance is "
+            "paid."
+        ),
         "money",
         True,
     ),
     MetricDefinition(
-        "paid_orders", "Paid orders", "支付订单数", "Orders paid in the period.", "count", True
+        "paid_orders",
+        "Paid orders",
+        "支付订单数",
+        gettext_noop("Orders paid in the period."),
+        "count",
+        True,
     ),
     MetricDefinition(
         "paying_buyers",
         "Paying buyers",
         "支付买家数",
-        "Distinct customers with a paid order in the period.",
+        gettext_noop("Distinct customers with a paid order in the period."),
         "count",
         False,
     ),
     MetricDefinition(
-        "spend_per_buyer", "Spend per buyer", "客单价", "GMV / paying buyers.", "money_per", False
+        "spend_per_buyer",
+        "Spend per buyer",
+        "客单价",
+        gettext_noop("GMV / paying buyers."),
+        "money_per",
+        False,
     ),
     MetricDefinition(
         "average_order_value",
         "Average order value",
         "笔单价",
-        "GMV / paid orders.",
+        gettext_noop("GMV / paid orders."),
         "money_per",
         False,
     ),
@@ -256,16 +281,23 @@ METRICS: tuple[MetricDefinition, ...] = (
         "refund_amount",
         "Refund amount",
         "退款金额",
-        "Sum of refunds made in the period, whatever the day of the order.",
+        gettext_noop("Sum of refunds made in the period, whatever the day of the order."),
         "money",
         True,
     ),
-    MetricDefinition("net_sales", "Net sales", "净销售额", "GMV - refund amount.", "money", True),
+    MetricDefinition(
+        "net_sales",
+        "Net sales",
+        "净销售额",
+        gettext_noop("GMV - refund amount."),
+        "money",
+        True,
+    ),
     MetricDefinition(
         "refund_rate",
         "Refund rate",
         "退款率",
-        "Refund amount / GMV of the same period.",
+        gettext_noop("Refund amount / GMV of the same period."),
         "rate",
         False,
     ),
@@ -273,29 +305,53 @@ METRICS: tuple[MetricDefinition, ...] = (
         "gross_profit",
         "Gross profit",
         "毛利",
-        "Sum over the lines of orders paid in the period of (unit price - unit cost) x quantity.",
+        gettext_noop(
+            "Sum over the lines of orders paid in the period of (unit price - unit cost) x "
+            "quantity."
+        ),
         "money",
         True,
     ),
-    MetricDefinition("pv", "PV", "浏览量", "Number of view events.", "count", True),
+    MetricDefinition(
+        "pv",
+        "PV",
+        "浏览量",
+        gettext_noop("Number of view events."),
+        "count",
+        True,
+    ),
     MetricDefinition(
         "uv",
         "UV",
         "访客数",
-        "Distinct visitors with any event in the period. Not additive: the UV of a week is "
-        "not the sum of daily UVs.",
+        gettext_noop(
+            "Distinct visitors with any event in the period. Not additive: the UV of a week is not "
+            "the sum of daily UVs."
+        ),
         "count",
         False,
     ),
     MetricDefinition(
-        "conversion_rate", "Conversion rate", "支付转化率", "Paying buyers / UV.", "rate", False
+        "conversion_rate",
+        "Conversion rate",
+        "支付转化率",
+        gettext_noop("Paying buyers / UV."),
+        "rate",
+        False,
     ),
-    MetricDefinition("uv_value", "UV value", "UV价值", "GMV / UV.", "money_per", False),
+    MetricDefinition(
+        "uv_value",
+        "UV value",
+        "UV价值",
+        gettext_noop("GMV / UV."),
+        "money_per",
+        False,
+    ),
     MetricDefinition(
         "add_to_cart_rate",
         "Add-to-cart rate",
         "加购率",
-        "Distinct visitors who added to cart / UV.",
+        gettext_noop("Distinct visitors who added to cart / UV."),
         "rate",
         False,
     ),
@@ -303,20 +359,43 @@ METRICS: tuple[MetricDefinition, ...] = (
         "roi",
         "ROI",
         "投入产出比",
-        "GMV of the orders from a channel / ad spend on that channel in the same period. A "
-        'channel without spend has no ROI ("-"). For a whole store: GMV of the channels with '
-        "spend / total spend.",
+        gettext_noop(
+            "GMV of the orders from a channel / ad spend on that channel in the same period. A "
+            'channel without spend has no ROI ("-"). For a whole store: GMV of the channels with '
+            "spend / total spend."
+        ),
         "ratio",
         False,
     ),
-    MetricDefinition("ctr", "CTR", "点击率", "Clicks / impressions.", "rate", False),
-    MetricDefinition("cpc", "CPC (PPC)", "平均点击花费", "Spend / clicks.", "money_per", False),
-    MetricDefinition("cpa", "CPA", "获客成本", "Spend / paid orders.", "money_per", False),
+    MetricDefinition(
+        "ctr",
+        "CTR",
+        "点击率",
+        gettext_noop("Clicks / impressions."),
+        "rate",
+        False,
+    ),
+    MetricDefinition(
+        "cpc",
+        "CPC (PPC)",
+        "平均点击花费",
+        gettext_noop("Spend / clicks."),
+        "money_per",
+        False,
+    ),
+    MetricDefinition(
+        "cpa",
+        "CPA",
+        "获客成本",
+        gettext_noop("Spend / paid orders."),
+        "money_per",
+        False,
+    ),
     MetricDefinition(
         "new_buyer_share",
         "New buyer share",
         "新客占比",
-        "Paying buyers whose first-ever paid order is in the period / paying buyers.",
+        gettext_noop("Paying buyers whose first-ever paid order is in the period / paying buyers."),
         "rate",
         False,
     ),
@@ -324,16 +403,23 @@ METRICS: tuple[MetricDefinition, ...] = (
         "repurchase_rate",
         "Repurchase rate",
         "复购率",
-        "Buyers with at least 2 paid orders in the period / buyers with at least 1.",
+        gettext_noop("Buyers with at least 2 paid orders in the period / buyers with at least 1."),
         "rate",
         False,
     ),
-    MetricDefinition("ad_spend", "Ad spend", "推广花费", "Ad spend in the period.", "money", True),
+    MetricDefinition(
+        "ad_spend",
+        "Ad spend",
+        "推广花费",
+        gettext_noop("Ad spend in the period."),
+        "money",
+        True,
+    ),
     MetricDefinition(
         "new_buyers",
         "New buyers",
         "新客数",
-        "Paying buyers whose first-ever paid order is in the period.",
+        gettext_noop("Paying buyers whose first-ever paid order is in the period."),
         "count",
         True,
     ),

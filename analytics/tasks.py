@@ -12,6 +12,7 @@ import logging
 from celery import chain, group, shared_task
 from django.db import OperationalError
 
+from analytics.dashboards import dashboard_cache_warm
 from analytics.models import DailyStoreMetrics, StaleDay
 from analytics.rfm import rfm_snapshot_write
 from analytics.rollups.days import chunks, local_yesterday
@@ -30,6 +31,7 @@ QUEUE = "analytics"
 #: Days before yesterday that the nightly run re-checks for a missing rollup (a night the
 #: worker was down is caught up the next night).
 CATCH_UP_DAYS = 7
+ONE_DAY = datetime.timedelta(days=1)
 
 RETRYING = {
     "queue": QUEUE,
@@ -68,10 +70,22 @@ def rfm_snapshot(store_id: int, day_iso: str) -> dict:
     return {"store_id": store_id, "day": day_iso, "scored": scored}
 
 
+@shared_task(**RETRYING)
+def dashboard_cache_warm_task(store_id: int) -> int:
+    """Compute and cache the dashboards' default views of the store (after its night's
+    rollup: ``analytics.dashboards.dashboard_cache_warm``). Returns the results computed."""
+    store = _store(store_id)
+    if store is None:
+        return 0
+    return dashboard_cache_warm(store=store, today=local_yesterday(store.zone) + ONE_DAY)
+
+
 @shared_task(queue=QUEUE)
 def rollup_nightly() -> list[dict]:
     """Fan out per store: yesterday in the store's own time zone (metrics, then tiers, then
-    RFM), plus any of the previous ``CATCH_UP_DAYS`` days that has no rollup yet."""
+    RFM), plus any of the previous ``CATCH_UP_DAYS`` days that has no rollup yet; last, the
+    dashboards' default views are computed into the cache, so the morning's first visitor
+    does not wait for them."""
     planned = []
     for store in Store.objects.order_by("pk"):
         yesterday = local_yesterday(store.zone)
@@ -90,6 +104,7 @@ def rollup_nightly() -> list[dict]:
         steps += [
             rollup_store_day.si(store.pk, yesterday.isoformat()),
             rfm_snapshot.si(store.pk, yesterday.isoformat()),
+            dashboard_cache_warm_task.si(store.pk),
         ]
         chain(*steps).apply_async()
         planned.append(
@@ -164,6 +179,7 @@ def rollup_stale_days() -> list[int]:
 
 
 __all__ = [
+    "dashboard_cache_warm_task",
     "rfm_snapshot",
     "rollup_backfill",
     "rollup_nightly",

@@ -1,7 +1,27 @@
-from django.contrib import admin
+"""Admin of the catalogue, scoped like every admin (``opsdesk.admin_scoping``).
 
-from opsdesk.admin_scoping import StoreListFilter, StoreScopedAdmin
+A SKU edit goes through the catalogue's services like a page edit: a new SKU through
+``catalog.pricing.sku_create``, the fields of an existing one through
+``catalog.pricing.sku_update`` and a price through ``catalog.pricing.sku_price_change``, so
+every price change is recorded (who, when, old, new) and a price cut that exposes recent
+orders to price-protection claims (保价) is refused until the editor ticks "Confirm price cut"
+next to the exposure shown in the error. Price changes themselves are view-only here: they
+are written only by that service.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from opsdesk.admin_scoping import ReadOnlyStoreAdmin, StoreListFilter, StoreScopedAdmin
+from opsdesk.audit import Actor
+from opsdesk.models import AuditSource
 from opsdesk.roles import Capability
+from opsdesk.templatetags.opsdesk_ui import money
 
 from .models import (
     BannedTerm,
@@ -11,6 +31,27 @@ from .models import (
     RoleSuggestionDecision,
     Sku,
     StockSnapshot,
+)
+from .pricing import (
+    SKU_EDITABLE_FIELDS,
+    price_change_preview,
+    sku_create,
+    sku_price_change,
+    sku_update,
+)
+
+#: The fields of the admin's add form that ``sku_create`` takes (besides the store).
+SKU_CREATE_FIELDS = (
+    "code",
+    "title",
+    "description",
+    "category",
+    "role",
+    "price",
+    "cost",
+    "stock",
+    "status",
+    "listed_on",
 )
 
 
@@ -26,8 +67,35 @@ class CategoryAdmin(CatalogAdmin):
     search_fields = ("name",)
 
 
+class SkuAdminForm(forms.ModelForm):
+    confirm_price_cut = forms.BooleanField(
+        label=gettext_lazy("Confirm price cut"),
+        required=False,
+        help_text=gettext_lazy(
+            "Tick to save a price cut that exposes recent orders to price-protection claims."
+        ),
+    )
+
+    class Meta:
+        model = Sku
+        fields = (
+            "store",
+            "code",
+            "title",
+            "description",
+            "category",
+            "role",
+            "price",
+            "cost",
+            "stock",
+            "status",
+            "listed_on",
+        )
+
+
 @admin.register(Sku)
 class SkuAdmin(CatalogAdmin):
+    form = SkuAdminForm
     list_display = (
         "code",
         "title",
@@ -44,14 +112,87 @@ class SkuAdmin(CatalogAdmin):
     list_select_related = ("category", "store")
     search_fields = ("code", "title")
 
+    def get_fields(self, request: HttpRequest, obj: Sku | None = None) -> list[str]:
+        fields = list(super().get_fields(request, obj))
+        if obj is None and "confirm_price_cut" in fields:
+            fields.remove("confirm_price_cut")  # a new SKU's first price is not a change
+        return fields
+
+    def validate_scope(self, request: HttpRequest, form: forms.ModelForm, cleaned: dict) -> None:
+        """Besides the scope: a price cut with price-protection exposure needs the
+        confirmation; the error shows the exposure."""
+        super().validate_scope(request, form, cleaned)
+        new_price = cleaned.get("price")
+        if form.instance.pk is None or new_price is None:
+            return
+        stored = Sku.objects.select_related("store").get(pk=form.instance.pk)
+        if new_price == stored.price:
+            return
+        exposure = price_change_preview(sku=stored, new_price=new_price)
+        if exposure.has_exposure and not cleaned.get("confirm_price_cut"):
+            currency = stored.store.currency
+            raise ValidationError(
+                {
+                    "price": _(
+                        "Cutting the price from %(old)s to %(new)s exposes %(orders)d paid "
+                        "order(s) (%(units)d unit(s)) of the last %(days)d days to "
+                        "price-protection claims of up to %(amount)s. Tick “Confirm price "
+                        "cut” to save it."
+                    )
+                    % {
+                        "old": money(stored.price, currency),
+                        "new": money(new_price, currency),
+                        "orders": exposure.orders,
+                        "units": exposure.units,
+                        "days": exposure.protection_days,
+                        "amount": money(exposure.amount, currency),
+                    }
+                }
+            )
+
+    def save_model(self, request: HttpRequest, obj: Sku, form, change: bool) -> None:
+        actor = Actor(user=request.user, source=AuditSource.ADMIN)
+        if not change:
+            # Like a page or API create: audited, and the texts scanned for banned terms.
+            data = form.cleaned_data
+            created = sku_create(
+                store=data["store"],
+                actor=actor,
+                **{name: data[name] for name in SKU_CREATE_FIELDS if name in data},
+            )
+            obj.pk = created.pk
+            obj.refresh_from_db()
+            return
+        fields = {
+            name: form.cleaned_data[name]
+            for name in form.changed_data
+            if name in SKU_EDITABLE_FIELDS
+        }
+        new_price = fields.pop("price", None)
+        with transaction.atomic():
+            if fields:
+                sku_update(sku=obj, actor=actor, **fields)
+            if new_price is not None:
+                # The form refused an unconfirmed cut with exposure, so what reaches here
+                # was either confirmed or had no exposure when the editor saved it.
+                sku_price_change(
+                    sku=obj,
+                    new_price=new_price,
+                    actor=actor,
+                    confirmed=True,
+                    note=_("admin edit"),
+                )
+        obj.refresh_from_db()
+
 
 @admin.register(PriceChange)
-class PriceChangeAdmin(CatalogAdmin):
+class PriceChangeAdmin(ReadOnlyStoreAdmin):
+    """View-only: price changes are recorded by ``catalog.pricing`` when a price changes."""
+
     list_display = ("sku", "old_price", "new_price", "changed_at", "changed_by", "store")
     list_filter = (StoreListFilter,)
     list_select_related = ("sku", "changed_by", "store")
     search_fields = ("sku__code", "sku__title")
-    autocomplete_fields = ("sku",)
 
 
 @admin.register(StockSnapshot)

@@ -21,6 +21,12 @@ last rolled-up day) and include it:
   snapshot in the window uses its current stock instead (``stock_basis`` says which).
 - replenishment = units to bring cover up to ``target_cover_days``: ceil(avg daily units x
   target - stock), for on-shelf SKUs with sales in the 14 days and a positive need.
+
+Health of a past day (``HealthQuery.stock_from_snapshots``): "stock" is each SKU's
+``StockSnapshot`` of ``as_of`` (its stock at the end of that day) instead of its current stock,
+and the SKUs are those that have a snapshot of that day (the SKUs not delisted then, since
+snapshots skip delisted SKUs). Sales windows end on ``as_of`` as always. Status and listing
+day are today's: the catalogue keeps no history of them.
 """
 
 import dataclasses
@@ -46,6 +52,8 @@ DEFAULT_TARGET_COVER_DAYS = 30
 class HealthQuery:
     as_of: datetime.date
     target_cover_days: int = DEFAULT_TARGET_COVER_DAYS
+    #: Stock of ``as_of`` from the daily snapshots (a past day), not the current stock.
+    stock_from_snapshots: bool = False
 
     def __post_init__(self) -> None:
         if self.target_cover_days <= 0:
@@ -94,6 +102,7 @@ class HealthResult:
     lead_days: int
     overstock_days: int
     target_cover_days: int
+    stock_from_snapshots: bool = False  # stock is the snapshot of ``as_of``
 
     @property
     def delisting_candidates(self) -> list[SkuHealth]:
@@ -137,23 +146,23 @@ class SkuHealthRunner:
         store, as_of = self.store, self.query.as_of
         start_30 = as_of - datetime.timedelta(days=SELL_THROUGH_DAYS - 1)
         start_14 = as_of - datetime.timedelta(days=COVER_DAYS - 1)
-        skus = list(
-            Sku.objects.filter(store=store)
-            .exclude(status=SkuStatus.DELISTED)
-            .order_by("code", "pk")
-            .values(
-                "pk",
-                "code",
-                "title",
-                "role",
-                "status",
-                "price",
-                "cost",
-                "stock",
-                "listed_on",
-                "created_at",
+        columns = ("pk", "code", "title", "role", "status", "price", "cost", "listed_on")
+        if self.query.stock_from_snapshots:
+            # One join: the SKUs with a snapshot of ``as_of``, with that day's stock.
+            skus = [
+                {**row, "stock": row.pop("day_stock")}
+                for row in Sku.objects.filter(store=store, stock_snapshots__day=as_of)
+                .annotate(day_stock=F("stock_snapshots__stock"))
+                .order_by("code", "pk")
+                .values(*columns, "created_at", "day_stock")
+            ]
+        else:
+            skus = list(
+                Sku.objects.filter(store=store)
+                .exclude(status=SkuStatus.DELISTED)
+                .order_by("code", "pk")
+                .values(*columns, "stock", "created_at")
             )
-        )
         sales_30 = {
             row["sku_id"]: row
             for row in DailySkuMetrics.objects.filter(store=store, day__range=(start_30, as_of))
@@ -249,12 +258,29 @@ class SkuHealthRunner:
             lead_days=lead,
             overstock_days=overstock_days,
             target_cover_days=target,
+            stock_from_snapshots=self.query.stock_from_snapshots,
         )
 
 
-def first_stock_suggestion(*, comparable: Sku, as_of: datetime.date) -> int:
-    """First stock for a new SKU: the comparable SKU's units sold in the 30 days ending
-    ``as_of``, x 1.2, rounded up (DOMAIN.md)."""
+@dataclasses.dataclass(frozen=True)
+class FirstStock:
+    """First stock for a new SKU from a comparable one (DOMAIN.md): the comparable SKU's
+    units sold in the 30 days ``window_start``..``as_of`` ("monthly sales") x 1.2, rounded up
+    to whole units."""
+
+    comparable_id: int
+    comparable_code: str
+    comparable_title: str
+    window_start: datetime.date
+    as_of: datetime.date
+    monthly_units: int
+    factor: Decimal
+    units: int
+
+
+def first_stock(*, comparable: Sku, as_of: datetime.date) -> FirstStock:
+    """The first-stock suggestion from ``comparable``'s sales in the 30 days ending ``as_of``
+    (from the nightly SKU rollups). One aggregate query."""
     start = as_of - datetime.timedelta(days=SELL_THROUGH_DAYS - 1)
     units = (
         DailySkuMetrics.objects.filter(
@@ -262,7 +288,22 @@ def first_stock_suggestion(*, comparable: Sku, as_of: datetime.date) -> int:
         ).aggregate(units=Sum("units"))["units"]
         or 0
     )
-    return _ceil(Decimal(units) * FIRST_STOCK_FACTOR)
+    return FirstStock(
+        comparable_id=comparable.pk,
+        comparable_code=comparable.code,
+        comparable_title=comparable.title,
+        window_start=start,
+        as_of=as_of,
+        monthly_units=units,
+        factor=FIRST_STOCK_FACTOR,
+        units=_ceil(Decimal(units) * FIRST_STOCK_FACTOR),
+    )
+
+
+def first_stock_suggestion(*, comparable: Sku, as_of: datetime.date) -> int:
+    """First stock for a new SKU: the comparable SKU's units sold in the 30 days ending
+    ``as_of``, x 1.2, rounded up (DOMAIN.md)."""
+    return first_stock(comparable=comparable, as_of=as_of).units
 
 
 @dataclasses.dataclass(frozen=True)

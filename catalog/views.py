@@ -7,11 +7,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from analytics.charts import figure_json
+from analytics.charts import cached_figure_json, result_cache_key
 from opsdesk.audit import Actor
 from opsdesk.models import AuditSource
 from opsdesk.roles import Capability
@@ -28,7 +29,7 @@ from .compliance import (
     finding_apply_replacement,
     open_findings,
 )
-from .health import HealthQuery, SkuHealthRunner, listing_calendar
+from .health import HealthQuery, SkuHealthRunner, first_stock, listing_calendar
 from .matrix import MatrixQuery, ProductMatrixRunner
 from .models import BannedTerm, ComplianceFinding, ProductRole, Sku, SkuStatus
 from .pricing import PriceCutNotConfirmedError, sku_price_change
@@ -150,14 +151,24 @@ def product_matrix(request: HttpRequest) -> HttpResponse:
         "views_share": _("Views"),
         "first_orders_share": _("First orders"),
     }
-    share_figure = role_share_figure(
-        result,
-        role_labels=role_labels,
-        measure_labels=measure_labels,
-        target_label=_("Target traffic share"),
+    # The figures are cached by the result's content (the matrix itself is not cached).
+    figure_key = result_cache_key(result)
+    share_figure = cached_figure_json(
+        figure_key,
+        "role_share",
+        lambda: role_share_figure(
+            result,
+            role_labels=role_labels,
+            measure_labels=measure_labels,
+            target_label=_("Target traffic share"),
+        ),
     )
-    scatter_figure = price_margin_figure(
-        result, role_labels=role_labels, price_label=_("Price"), margin_label=_("Margin")
+    scatter_figure = cached_figure_json(
+        figure_key,
+        "price_margin",
+        lambda: price_margin_figure(
+            result, role_labels=role_labels, price_label=_("Price"), margin_label=_("Margin")
+        ),
     )
     context = {
         "form": form,
@@ -165,8 +176,8 @@ def product_matrix(request: HttpRequest) -> HttpResponse:
         "end": end,
         "result": result,
         "role_labels": role_labels,
-        "share_figure": figure_json(share_figure),
-        "scatter_figure": figure_json(scatter_figure),
+        "share_figure": share_figure,
+        "scatter_figure": scatter_figure,
         "has_charts": True,
         "can_edit": request.membership.allows(Capability.EDIT_CATALOG),
     }
@@ -211,21 +222,87 @@ def role_suggestion_decision(request: HttpRequest) -> HttpResponse:
     return redirect("product_matrix")
 
 
+class HealthForm(forms.Form):
+    """The SKU health page's choices: the day (stock from that day's snapshots when it is
+    before yesterday) and, for a new SKU's first stock, the comparable SKU."""
+
+    as_of = forms.DateField(
+        label=gettext_lazy("As of"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    comparable = forms.TypedChoiceField(
+        label=gettext_lazy("Comparable SKU"), required=False, coerce=int, empty_value=None
+    )
+    week = forms.DateField(label=gettext_lazy("Week of"), required=False)
+
+    def __init__(self, *args, store, latest: datetime.date, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.latest = latest
+        self.fields["as_of"].widget.attrs["max"] = latest.isoformat()
+        # Only this store's SKUs are offered (and accepted): another store's id is invalid.
+        self.fields["comparable"].choices = [
+            ("", gettext_lazy("Choose a SKU")),
+            *(
+                (pk, f"{code} {title}")
+                for pk, code, title in Sku.objects.filter(store=store)
+                .exclude(status=SkuStatus.DELISTED)
+                .order_by("code")
+                .values_list("pk", "code", "title")
+            ),
+        ]
+
+    def clean_as_of(self) -> datetime.date | None:
+        day = self.cleaned_data["as_of"]
+        if day is not None and day > self.latest:
+            raise forms.ValidationError(
+                _("choose %(day)s or earlier; later days have no rolled-up sales yet.")
+                % {"day": self.latest.isoformat()}
+            )
+        return day
+
+
 @require_GET
 @store_page
 def sku_health(request: HttpRequest) -> HttpResponse:
     """SKU health: sell-through, cover, stock flags, delisting candidates (bulk delist),
-    replenishment suggestions, inventory turnover and the week's listing calendar."""
+    replenishment suggestions, inventory turnover, the listing calendar of a week (``?week=``
+    any day of it, default this week) and a new SKU's first stock from a comparable SKU.
+    ``?as_of=`` shows a past day, with each SKU's stock from that day's snapshot."""
     today = store_today(request)
-    as_of = today - datetime.timedelta(days=1)
-    result = SkuHealthRunner(store=request.store, query=HealthQuery(as_of=as_of)).run()
+    yesterday = today - datetime.timedelta(days=1)
+    form = HealthForm(request.GET, store=request.store, latest=yesterday)
+    filters = valid_filters(request, form, {"as_of": yesterday, "comparable": None, "week": today})
+    as_of = filters["as_of"]
+    result = SkuHealthRunner(
+        store=request.store,
+        query=HealthQuery(as_of=as_of, stock_from_snapshots=as_of < yesterday),
+    ).run()
+    suggestion = None
+    if filters["comparable"]:
+        comparable = get_object_or_404(Sku, store=request.store, pk=filters["comparable"])
+        suggestion = first_stock(comparable=comparable, as_of=as_of)
+    can_edit = request.membership.allows(Capability.EDIT_CATALOG)
+    week_start = filters["week"] - datetime.timedelta(days=filters["week"].weekday())
+    calendar = listing_calendar(store=request.store, week_of=week_start)
     context = {
+        "form": form,
         "result": result,
-        "calendar": listing_calendar(store=request.store, week_of=today),
+        "first_stock": suggestion,
+        "calendar": calendar,
+        "week_start": week_start,
+        "previous_week": (week_start - datetime.timedelta(days=7)).isoformat(),
+        "next_week": (week_start + datetime.timedelta(days=7)).isoformat(),
+        "is_this_week": week_start <= today < week_start + datetime.timedelta(days=7),
+        "listing_day_names": ", ".join(
+            str(WEEKDAYS[number - 1]) for number in request.store.listing_weekday_numbers
+        ),
         "today": today,
-        "can_edit": request.membership.allows(Capability.EDIT_CATALOG),
+        "can_edit": can_edit,
+        # Delisting acts on today's catalogue: not from a past day's figures.
+        "can_delist": can_edit and not result.stock_from_snapshots,
     }
-    return render(request, "catalog/health.html", context)
+    return render(request, "catalog/health.html", context, status=400 if form.errors else 200)
 
 
 @require_POST

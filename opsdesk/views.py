@@ -32,9 +32,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from analytics import charts
+from analytics.dashboards import overview_runners
 from analytics.metrics import METRICS_BY_KEY
-from analytics.reports.daily import DailyMetricsQuery, DailyMetricsRunner
-from analytics.reports.flags import FlagsQuery, FlagsRunner
 from campaigns import selectors as campaign_selectors
 
 from .channels import Channel
@@ -213,12 +212,6 @@ class KpiCard:
     vs_last_week: object
 
 
-def _daily(store, start: datetime.date, end: datetime.date, **options):
-    return DailyMetricsRunner(
-        store=store, query=DailyMetricsQuery(start=start, end=end, **options)
-    ).run(use_cache=True)
-
-
 @require_GET
 @store_page
 def overview(request: HttpRequest) -> HttpResponse:
@@ -227,11 +220,6 @@ def overview(request: HttpRequest) -> HttpResponse:
     channel table with its flags, and anomaly notes. Every number comes from a runner."""
     store = request.store
     chosen, picker, error = picked_range(request)
-    week = datetime.timedelta(days=7)
-    length = datetime.timedelta(days=chosen.days)
-    current = _daily(store, chosen.start, chosen.end, by_channel=True)
-    previous = _daily(store, chosen.start - length, chosen.end - length)
-    last_week = _daily(store, chosen.start - week, chosen.end - week)
     try:
         trend_days = int(request.GET.get("trend", "30"))
     except ValueError:
@@ -239,13 +227,18 @@ def overview(request: HttpRequest) -> HttpResponse:
     if trend_days not in TREND_DAYS:
         trend_days = 30
     trend_start = chosen.end - datetime.timedelta(days=trend_days - 1)
-    trend = _daily(store, trend_start, chosen.end)
+    runners = overview_runners(store, start=chosen.start, end=chosen.end, trend_days=trend_days)
+    current = runners["current"].run(use_cache=True)
+    previous = runners["previous"].run(use_cache=True)
+    last_week = runners["last_week"].run(use_cache=True)
+    trend_runner = runners["trend"]
+    trend = trend_runner.run(use_cache=True)
     bursts = [
         charts.Shade(campaign.name, campaign.burst_start, campaign.burst_end)
         for campaign in campaign_selectors.campaign_list(store=store)
         if campaign.burst_end >= trend_start and campaign.burst_start <= chosen.end
     ]
-    flags = FlagsRunner(store=store, query=FlagsQuery(day=chosen.end)).run(use_cache=True)
+    flags = runners["flags"].run(use_cache=True)
     rolled_up = len(current.missing_days) < chosen.days
 
     def available(result, key):
@@ -283,8 +276,13 @@ def overview(request: HttpRequest) -> HttpResponse:
         }
         for row in current.channels
     ]
-    trend_figure = charts.trend_figure(
-        trend, gmv_label=metric_label("gmv"), uv_label=metric_label("uv"), shades=bursts
+    trend_chart = charts.cached_figure_json(
+        trend_runner.cache_key(),
+        "trend",
+        lambda: charts.trend_figure(
+            trend, gmv_label=metric_label("gmv"), uv_label=metric_label("uv"), shades=bursts
+        ),
+        extra=bursts,
     )
     context = {
         "picker": picker,
@@ -296,7 +294,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "trend_days": trend_days,
         "trend_choices": TREND_DAYS,
         "trend_rolled_up": len(trend.missing_days) < len(trend.series),
-        "trend_chart": charts.figure_json(trend_figure),
+        "trend_chart": trend_chart,
         "channels": channels,
         "channel_columns": [
             (key, metric_label(key), METRICS_BY_KEY[key].unit) for key in CHANNEL_METRICS

@@ -56,6 +56,10 @@ class ReportRunner(Generic[QueryT, ResultT]):
     def calculate(self) -> ResultT:
         raise NotImplementedError
 
+    def cached(self) -> ResultT | None:
+        """The cached result, or None when there is none (nothing is computed)."""
+        return cache.get(self.cache_key())
+
     def run(self, *, use_cache: bool = True) -> ResultT:
         """The result, from the cache when present (``use_cache=False`` recomputes and
         refreshes the cache entry)."""

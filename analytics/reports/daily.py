@@ -1,6 +1,7 @@
 """DailyMetricsRunner: a store's metrics over [start, end] from the rolled-up tables only.
 
-Totals, a series by day/week/month, an optional channel breakdown and an optional SKU table.
+Totals, a series by day/week/month, an optional channel breakdown, an optional series per
+channel (the channel trends of the traffic page) and an optional SKU table.
 Additive measures are summed from ``DailyStoreMetrics`` / ``DailyChannelMetrics`` /
 ``DailySkuMetrics``; distinct counts (UV, buyers...) of every period are counted distinct over
 the period from ``VisitorDay`` / ``BuyerDay``; every ratio is recomputed by
@@ -68,6 +69,8 @@ class DailyMetricsQuery:
     by_channel: bool = False
     by_sku: bool = False
     sku_limit: int = 100
+    #: Also a series per channel (one point per bucket and channel; the channel trends).
+    channel_series: bool = False
 
     def __post_init__(self) -> None:
         if self.end < self.start:
@@ -89,6 +92,15 @@ class ChannelRow:
     channel: str
     measures: Measures
     metrics: MetricValues
+
+
+@dataclass(frozen=True)
+class ChannelSeries:
+    """One channel's points, one per bucket of the range (zeros where the channel had no
+    activity on a rolled-up day; a bucket with no rolled-up day is in ``missing_days``)."""
+
+    channel: str
+    points: tuple[SeriesPoint, ...]
 
 
 @dataclass(frozen=True)
@@ -121,6 +133,7 @@ class DailyMetricsResult:
     skus: tuple[SkuRow, ...]
     missing_days: tuple[datetime.date, ...]  # days of the range not rolled up yet
     computed_at: datetime.datetime | None  # the oldest rollup the result reads
+    channel_series: tuple[ChannelSeries, ...] = ()  # with ``channel_series``; by GMV desc
 
 
 def bucket_ranges(
@@ -151,6 +164,11 @@ def _measures(additive: dict, distinct: DistinctCounts | None, spend_channel_gmv
     return Measures(**values)
 
 
+def _spend_gmv(sums: dict) -> Decimal:
+    """The ROI numerator of one channel's sums: its GMV when it had ad spend, else 0."""
+    return (sums.get("gmv") or ZERO) if sums.get("ad_spend") else ZERO
+
+
 def _add(total: dict, row: dict) -> None:
     for name in _ADDITIVE:
         total[name] = total.get(name, 0) + (row[name] or 0)
@@ -158,7 +176,7 @@ def _add(total: dict, row: dict) -> None:
 
 class DailyMetricsRunner(ReportRunner[DailyMetricsQuery, DailyMetricsResult]):
     name = "daily_metrics"
-    version = 1
+    version = 2  # 2: channel_series
 
     def calculate(self) -> DailyMetricsResult:
         query, store = self.query, self.store
@@ -171,7 +189,7 @@ class DailyMetricsRunner(ReportRunner[DailyMetricsQuery, DailyMetricsResult]):
         by_day = {row["day"]: row for row in daily}
         channel_days = list(
             DailyChannelMetrics.objects.filter(store=store, day__range=days).values(
-                "day", "channel", *_ADDITIVE
+                "day", "channel", *_ADDITIVE, *_DISTINCT
             )
         )
         buckets = bucket_ranges(query.start, query.end, query.interval)
@@ -192,13 +210,10 @@ class DailyMetricsRunner(ReportRunner[DailyMetricsQuery, DailyMetricsResult]):
             _add(channel_sums[row["channel"]], row)
             _add(bucket_channel[(bucket_of[row["day"]], row["channel"])], row)
 
-        def spend_gmv(sums: dict) -> Decimal:
-            return (sums.get("gmv") or ZERO) if sums.get("ad_spend") else ZERO
-
-        total_spend_gmv = sum((spend_gmv(s) for s in channel_sums.values()), ZERO)
+        total_spend_gmv = sum((_spend_gmv(s) for s in channel_sums.values()), ZERO)
         bucket_spend_gmv = [ZERO for _ in buckets]
         for (position, _channel), sums in bucket_channel.items():
-            bucket_spend_gmv[position] += spend_gmv(sums)
+            bucket_spend_gmv[position] += _spend_gmv(sums)
 
         # Distinct counts: once for the whole range, once per bucket, once per channel.
         totals_distinct = distinct_counts(store_id=store.pk, start=query.start, end=query.end)
@@ -230,9 +245,15 @@ class DailyMetricsRunner(ReportRunner[DailyMetricsQuery, DailyMetricsResult]):
             )
             for channel in sorted(channel_sums):
                 sums = channel_sums[channel]
-                measures = _measures(sums, channel_distinct.get((None, channel)), spend_gmv(sums))
+                measures = _measures(sums, channel_distinct.get((None, channel)), _spend_gmv(sums))
                 channels.append(ChannelRow(channel, measures, compute(measures)))
             channels.sort(key=lambda row: (-row.measures.gmv, row.channel))
+
+        channel_series: tuple[ChannelSeries, ...] = ()
+        if query.channel_series:
+            channel_series = self._channel_series(
+                buckets, bucket_channel, channel_days, bucket_of, channel_sums
+            )
 
         measures = _measures(total_sums, totals_distinct.get((None, None)), total_spend_gmv)
         missing = tuple(day for day in each_day(query.start, query.end) if day not in by_day)
@@ -249,7 +270,50 @@ class DailyMetricsRunner(ReportRunner[DailyMetricsQuery, DailyMetricsResult]):
             skus=self._skus() if query.by_sku else (),
             missing_days=missing,
             computed_at=computed_at,
+            channel_series=channel_series,
         )
+
+    def _channel_series(
+        self,
+        buckets: list[tuple[datetime.date, datetime.date]],
+        bucket_channel: dict[tuple[int, str], dict],
+        channel_days: list[dict],
+        bucket_of: dict[datetime.date, int],
+        channel_sums: dict[str, dict],
+    ) -> tuple[ChannelSeries, ...]:
+        """Per channel, one point per bucket. Additive measures are the bucket's sums; the
+        distinct counts of a one-day bucket are the channel-day row's own (distinct within
+        the day and channel), of a longer bucket counted distinct over the bucket in one
+        query for every bucket and channel."""
+        query = self.query
+        if query.interval == "day":
+            distinct = {
+                (bucket_of[row["day"]], row["channel"]): DistinctCounts(
+                    **{name: row[name] for name in _DISTINCT}
+                )
+                for row in channel_days
+            }
+        else:
+            distinct = distinct_counts(
+                store_id=self.store.pk,
+                start=query.start,
+                end=query.end,
+                bucket_ends=[last for _first, last in buckets],
+                by_channel=True,
+            )
+
+        ordered = sorted(
+            channel_sums, key=lambda code: (-(channel_sums[code].get("gmv") or ZERO), code)
+        )
+        series = []
+        for channel in ordered:
+            points = []
+            for position, (first, last) in enumerate(buckets):
+                sums = bucket_channel.get((position, channel), {})
+                measures = _measures(sums, distinct.get((position, channel)), _spend_gmv(sums))
+                points.append(SeriesPoint(first, last, measures, compute(measures)))
+            series.append(ChannelSeries(channel, tuple(points)))
+        return tuple(series)
 
     def _skus(self) -> tuple[SkuRow, ...]:
         query, store = self.query, self.store

@@ -110,6 +110,26 @@ def test_dashboards_render_the_runners_numbers(page, screenshot, shop, live_serv
     assert page.get_by_test_id("abandoned-count").inner_text() == str(
         funnel.abandoned_cart_visitors
     )
+    # Channel trends: one line per channel in each of the three panels (GMV, UV, conversion),
+    # drawn with markers; the table under it has the runner's per-day numbers.
+    trends = DailyMetricsRunner(
+        store=shop.a,
+        query=DailyMetricsQuery(start=D1, end=D3, by_channel=True, channel_series=True),
+    ).run()
+    lines = len(trends.channel_series) * 3
+    assert rendered_points(page, "channel-trend-chart", ".scatterlayer .trace") == lines
+    assert page.locator("#channel-trend-chart .scatterlayer .trace .point").count() > lines
+    assert page.locator("#channel-trend-chart .legend .traces").count() == len(
+        trends.channel_series
+    )
+    search = next(s for s in trends.channel_series if s.channel == "search")
+    page.locator('section[aria-labelledby="trend-title"] details summary').click()
+    row = page.locator('#channel-trend-table tr[data-day="2026-11-02"][data-channel="search"] td')
+    assert row.all_inner_texts() == [
+        money(search.points[1].metrics.gmv),
+        number(search.points[1].metrics.uv),
+        share(search.points[1].metrics.conversion_rate),
+    ]
     screenshot("dash-02-traffic-zh")
 
     # --- customers: tiers, Sankey, RFM, and a CSV export that parses ----------------------
@@ -154,6 +174,7 @@ def test_dashboards_render_the_runners_numbers(page, screenshot, shop, live_serv
     screenshot("dash-06-overview-en")
     for path, chart in [
         (f"/traffic/?{WHOLE}", "funnel-chart"),
+        (f"/traffic/?{WHOLE}", "channel-trend-chart"),
         (f"/customers/insights/?{WHOLE}", "rfm-chart"),
         ("/campaigns/", "timeline-chart"),
     ]:
