@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every response
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -245,6 +246,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ChannelEnum": "opsdesk.channels.Channel",
         "RoleEnum": "opsdesk.roles.Role",
+        "ImportKindEnum": "analytics.models.imports.ImportKind",
+        "ImportStatusEnum": "analytics.models.imports.ImportStatus",
+        "OrderStatusEnum": "analytics.models.facts.OrderStatus",
     },
     "SWAGGER_UI_DIST": "SIDECAR",  # Swagger UI served from our static files, no CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -253,6 +257,37 @@ SPECTACULAR_SETTINGS = {
 
 # --- Security -------------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
+# django-csp: scripts, styles, images, fonts and fetches from this origin only; no inline
+# script or style (charts are JSON in <script type="application/json"> read by static JS).
+# The one hash is that of an EMPTY <style> element: plotly.js creates empty ones and fills
+# them through the CSSOM (insertRule, which CSP does not restrict); no inline CSS text runs.
+# plotly.js (d3) also writes style="" attributes on the SVG it draws, so style ATTRIBUTES
+# are allowed (style-src-attr); <style> blocks and stylesheets stay limited to this origin.
+CSP_EMPTY_STYLE_HASH = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
+# The stylesheet plotly.min.js itself injects (maplibre's CSS, a constant of the bundle);
+# tests/opsdesk/test_security.py recomputes it from the installed plotly.
+CSP_PLOTLY_STYLE_HASH = "'sha256-ji27qzEtxXZW+7dun6UwjHXJ18e6WAin1VvNtkzIE/o='"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", CSP_EMPTY_STYLE_HASH, CSP_PLOTLY_STYLE_HASH],
+        "style-src-attr": ["'unsafe-inline'"],
+        # data: images: plotly.js and Swagger UI draw small icons/patterns as data: URLs
+        # (an image cannot run script).
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Sign-in lockout: this many failed sign-ins for one user name from one address within the
+# window lock that pair out for the rest of the window (opsdesk.login_limits).
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_WINDOW_MINUTES = env.int("LOGIN_FAILURE_WINDOW_MINUTES", default=15)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True

@@ -40,5 +40,13 @@
       }
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { wirePicker(); render(); });
+  /* Bars whose width is data (data-width="42" -> 42%): templates carry no inline CSS, so
+     the Content-Security-Policy can refuse inline <style> outright. */
+  function sizeBars() {
+    document.querySelectorAll("[data-width]").forEach(function (element) {
+      var value = Math.max(0, Math.min(100, parseFloat(element.getAttribute("data-width")) || 0));
+      element.style.width = value + "%";
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { sizeBars(); wirePicker(); render(); });
 })();
