@@ -62,10 +62,10 @@ class World:
 def seed_store(store: Store, admin, copy: int = 0) -> StoreRows:
     """One row of each store resource of ``store``; ``copy`` numbers further seedings of the
     same store (ad spend is unique per day)."""
-    from analytics.models import AdSpend, BehaviourEvent, Order
+    from analytics.models import AdSpend, BehaviourEvent, ImportRun, Order
     from campaigns.models import Campaign, LineupItem, Mechanic
     from catalog.models import Category, PriceChange, Sku
-    from users.models import Customer
+    from users.models import ActionKind, Customer, Playbook, TriggerKind
 
     category = CategoryFactory(store=store)
     sku = SkuFactory(store=store, category=category)
@@ -89,6 +89,16 @@ def seed_store(store: Store, admin, copy: int = 0) -> StoreRows:
         Campaign: campaign,
         LineupItem: LineupItemFactory(campaign=campaign, sku=sku),
         Mechanic: MechanicFactory(campaign=campaign),
+        ImportRun: ImportRun.objects.create(
+            store=store, kind="orders", preset="generic", file_name=f"orders-{copy}.csv", sha256=""
+        ),
+        Playbook: Playbook.objects.create(
+            store=store,
+            name=f"Wake-up {copy}",
+            code=f"seeded-{copy}",
+            trigger=TriggerKind.values[0],
+            action=ActionKind.EXPORT,
+        ),
     }
     rows[AuditEntry] = audit_as(
         Actor(user=admin), store=store, action="seed", obj=sku, changes={"seeded": True}

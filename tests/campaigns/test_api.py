@@ -16,6 +16,12 @@ from tests.factories import CampaignFactory, MembershipFactory, StoreFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """These tests compare English messages; the default language is zh-hans."""
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.fixture
 def shop():
     return build_campaign_shop()

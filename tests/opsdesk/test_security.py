@@ -13,6 +13,14 @@ from django.urls import reverse
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """These tests compare English messages; the default language is zh-hans."""
+    settings.LANGUAGE_CODE = "en"
+
+
 PASSWORD = "correct horse battery"
 #: base64(sha256("")): allows only a <style> element with no text in it.
 EMPTY_STYLE_HASH = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"

@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from opsdesk.roles import Role
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import browser, page  # noqa: F401 - the browser fixtures
 from tests.factories import CustomerFactory, MembershipFactory, StoreFactory, TierChangeFactory
 from users.models import Playbook, Tier
 from users.playbooks import is_held_out, playbooks_install_ready_made
@@ -39,7 +38,7 @@ def shop(transactional_db):
     cache.clear()
 
 
-def test_operator_enables_runs_and_exports_the_wakeup_playbook(page, shop, live_server):  # noqa: F811
+def test_operator_enables_runs_and_exports_the_wakeup_playbook(page, shop, live_server):
     store, dormant = shop
     wakeup = Playbook.objects.get(store=store, code="dormant_wakeup")
     held = {c.external_id for c in dormant if is_held_out(wakeup.pk, c.pk, wakeup.holdout_share)}
