@@ -45,7 +45,10 @@ class ImportRunSerializer(serializers.ModelSerializer):
     errors = ProblemSerializer(many=True, read_only=True, help_text="The error report.")
     progress = serializers.SerializerMethodField(help_text="Percent done (0-100).")
     created_by = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, help_text="Who uploaded it (null: a script)."
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Who uploaded it (null: a script).",
     )
 
     class Meta:

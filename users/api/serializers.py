@@ -135,6 +135,12 @@ class PlaybookEffectSerializer(serializers.Serializer):
 
 
 class PlaybookSerializer(StoreModelSerializer):
+    tier = serializers.ChoiceField(
+        choices=Tier.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Tier for the entered_tier trigger; empty for other triggers.",
+    )
     effect = serializers.SerializerMethodField(
         help_text="Effect report: contacted vs held-out customers, uplift with 95% intervals "
         "and coupon cost."
@@ -165,7 +171,6 @@ class PlaybookSerializer(StoreModelSerializer):
             "name": {"help_text": "Playbook name."},
             "code": {"help_text": "Code of a ready-made playbook; empty for the store's own."},
             "trigger": {"help_text": "What picks the customers each day."},
-            "tier": {"help_text": "Tier for the entered_tier trigger."},
             "segment": {"help_text": "RFM segment code for the rfm_segment trigger."},
             "cart_hours": {"help_text": "Look-back in hours for the abandoned_cart trigger."},
             "churn_threshold": {"help_text": "Churn risk (1 - P(alive)) threshold, churn_risk."},
