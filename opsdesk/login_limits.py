@@ -45,7 +45,10 @@ def seconds_locked(username: str, address: str) -> int:
     state = cache.get(_key(username, address))
     if not state or state["failures"] < settings.LOGIN_FAILURE_LIMIT:
         return 0
-    return max(1, int(state["first"] + _window() - time.time()))
+    # The window is judged by its own start, not only by the cache's expiry: a cache whose
+    # clock or TTL rounding differs (Redis keeps its own time) must not extend a lock.
+    remaining = state["first"] + _window() - time.time()
+    return max(1, int(remaining)) if remaining > 0 else 0
 
 
 def record_failure(username: str, address: str) -> None:
