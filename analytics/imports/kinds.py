@@ -68,6 +68,11 @@ class Context:
     unchanged: int = 0
     extra: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     stale_days: set[datetime.date] = field(default_factory=set)
+    #: Customers whose orders or refunds the import wrote (or who were imported): their
+    #: points and member level are recomputed after the import (``users.members``).
+    customers: set[int] = field(default_factory=set)
+    #: SKUs created or whose texts the import wrote: scanned for banned terms after it.
+    skus: set[int] = field(default_factory=set)
     max_problems: int = 1000
 
     @property
@@ -192,7 +197,9 @@ def ensure_skus(ctx: Context, wanted: dict[str, SkuWanted]) -> dict[str, dict]:
             batch_size=500,
         )
         ctx.extra["skus_created"] += len(missing)
-        found.update(_fetch(queryset, "code", missing, "pk", "cost"))
+        created = _fetch(queryset, "code", missing, "pk", "cost")
+        ctx.skus.update(row["pk"] for row in created.values())
+        found.update(created)
     return found
 
 
@@ -466,6 +473,12 @@ class OrdersWriter(LineGrouping):
             if outcome[order.number] == "unchanged":
                 outcome[order.number] = "updated"
                 ctx.touch(order.values["created_at"], order.values.get("paid_at"))
+        for order in orders:
+            if outcome[order.number] != "unchanged":
+                ctx.customers.add(customers[order.values["customer_id"]])
+                before = existing.get(order.number)
+                if before is not None:
+                    ctx.customers.add(before["customer_id"])
         for result in outcome.values():
             ctx.count(result)
 
@@ -726,6 +739,7 @@ class RefundsWriter(KeyedWriter):
             "pk",
             "paid_amount",
             "paid_at",
+            "customer_id",
         )
         ok = True
         for row, values in items:
@@ -758,11 +772,25 @@ class RefundsWriter(KeyedWriter):
             "refunded_at": values["refunded_at"],
         }
 
+    def existing(self, keys):
+        found = super().existing(keys)
+        # The order a corrected file moves a refund away from: its buyer's points change too.
+        old_orders = {row["order_id"] for row in found.values()}
+        self.old_buyers = dict(
+            Order.objects.filter(store=self.ctx.store, pk__in=old_orders).values_list(
+                "pk", "customer_id"
+            )
+        )
+        return found
+
     def changed(self, before, fields):
         self.ctx.touch(before["refunded_at"])
+        self.ctx.customers.add(self.old_buyers[before["order_id"]])
 
     def written(self, fields):
         self.ctx.touch(fields["refunded_at"])
+        by_id = {order["pk"]: order["customer_id"] for order in self.orders.values()}
+        self.ctx.customers.add(by_id[fields["order_id"]])
 
 
 class SkusWriter(KeyedWriter):
@@ -795,7 +823,17 @@ class SkusWriter(KeyedWriter):
         return [*self.compare, "updated_at"]
 
     def after(self, existing, written):
-        """A changed price is kept in the price history, as an edit would."""
+        """Written SKUs whose title is new or changed are scanned for banned terms (as an edit
+        in the UI is); a changed price is kept in the price history, as an edit would."""
+        scan = [
+            sku.code
+            for sku in written
+            if sku.code not in existing
+            or ("title" in self.compare and existing[sku.code]["title"] != sku.title)
+        ]
+        if scan:
+            ids = _fetch(Sku.objects.filter(store=self.ctx.store), "code", scan, "pk")
+            self.ctx.skus.update(row["pk"] for row in ids.values())
         if "price" not in self.compare:
             return
         now = timezone.now()
@@ -832,6 +870,14 @@ class CustomersWriter(KeyedWriter):
                 value = {"name": "", "region": "", "gender": "unknown", "points": 0}.get(name)
             fields[name] = value
         return fields
+
+    def after(self, existing, written):
+        """Written customers get their points and level recomputed from the facts after the
+        import (an imported points balance does not survive it: see README, Imports)."""
+        keys = [customer.external_id for customer in written]
+        if keys:
+            ids = _fetch(Customer.objects.filter(store=self.ctx.store), "external_id", keys, "pk")
+            self.ctx.customers.update(row["pk"] for row in ids.values())
 
 
 class AdSpendWriter(KeyedWriter):

@@ -245,7 +245,15 @@ CUSTOMER_FIELDS = [
     Field("gender", TEXT, _("Gender."), choices=_c(Gender), example="female"),
     Field("registered_on", DATE, _("Day of registration."), example="2025-06-18"),
     Field("birthday", DATE, _("Birthday."), example=""),
-    Field("points", INT, _("Points balance; default 0."), example="0"),
+    Field(
+        "points",
+        INT,
+        _(
+            "Points balance on the platform; checked, then replaced by the points worked out "
+            "from the store's paid orders and refunds (the facts win)."
+        ),
+        example="0",
+    ),
 ]
 EVENT_FIELDS = [
     Field(

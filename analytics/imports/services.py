@@ -15,6 +15,13 @@ Contract of ``import_run``:
 - An interrupted run (an exception, a killed process) commits nothing: the run is ``failed``.
 - Progress (0-100) is published in the cache while the transaction is open (the run row
   itself is only visible when it commits).
+- On PostgreSQL, an eligible orders CSV goes through ``fastpath`` (set-based SQL in a
+  savepoint of the same transaction); a file it does not take falls back to the row-by-row
+  path here, which alone produces error reports. Same rows and counts either way.
+- Before the commit, ``follow_up`` scans written SKUs for banned terms and recomputes the
+  points and levels of the customers the import touched.
+- Uploaded files are deleted ``OPSDESK_IMPORT_RETENTION_DAYS`` after the run finished
+  (``purge_import_files``, nightly); the run records stay.
 """
 
 import datetime
@@ -27,7 +34,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,8 +42,9 @@ from analytics.ingest import _days_to_reroll
 from analytics.models import ImportRun, ImportStatus
 from analytics.rollups.services import mark_days_stale
 from opsdesk.audit import Actor, audit_as
-from opsdesk.models import Store
+from opsdesk.models import AuditSource, Store
 
+from . import fastpath
 from . import values as parse
 from .kinds import WRITERS, Context, Problem
 from .presets import BOOL, DATE, DATETIME, INT, MONEY, Field, Preset, PresetError, get_preset
@@ -300,6 +308,11 @@ def import_run(
     run.save(update_fields=["status", "started_at", "progress", "errors", "message"])
     try:
         preset = get_preset(run.kind, run.preset)
+        if not run.file_path or not Path(run.file_path).is_file():
+            raise FileError(
+                _("The uploaded file is gone (deleted after %(days)d days); upload it again.")
+                % {"days": retention_days()}
+            )
         with open(run.file_path, "rb") as stream:
             table = open_table(stream, run.encoding or None, run.file_name)
             try:
@@ -336,9 +349,32 @@ def _run_table(run, table: Table, preset: Preset, actor: Actor, on_progress) -> 
     ctx = Context(store=store, preset=preset, headers=parser.column_names(), user=actor.user)
     writer = WRITERS[run.kind](ctx)
     rows = 0
+
+    def progress(percent: int) -> None:
+        cache.set(progress_key(run.pk), percent, timeout=3600)
+        if on_progress:
+            on_progress(rows, percent)
+
     try:
         with transaction.atomic():
-            for number, cells in table.rows:
+            fast = fastpath.eligible(run.kind, preset, table)
+            if fast:
+                try:
+                    rows = fastpath.run(
+                        path=run.file_path,
+                        table=table,
+                        preset=preset,
+                        columns=columns,
+                        ctx=ctx,
+                        progress=progress,
+                    )
+                except fastpath.Fallback:
+                    fast = False
+                    ctx = Context(
+                        store=store, preset=preset, headers=parser.column_names(), user=actor.user
+                    )
+                    writer = WRITERS[run.kind](ctx)
+            for number, cells in () if fast else table.rows:
                 rows += 1
                 values = parser.parse(number, cells, ctx)
                 if values is not None:
@@ -351,6 +387,7 @@ def _run_table(run, table: Table, preset: Preset, actor: Actor, on_progress) -> 
             writer.finish()
             if ctx.problems or run.dry_run:
                 raise _Rollback
+            follow_up(store, ctx)
             stale = _days_to_reroll(store, ctx.stale_days)
             if stale:
                 mark_days_stale(store=store, days=stale)
@@ -401,14 +438,73 @@ def _run_table(run, table: Table, preset: Preset, actor: Actor, on_progress) -> 
     return _finish(run, ImportStatus.SUCCEEDED, rejected=0, message=extra, **counts)
 
 
+#: Above this many written SKUs the whole store is re-scanned in one batched pass.
+SCAN_STORE_ABOVE = 200
+#: Above this many touched customers the store's customers are recomputed by the task
+#: ``users.tasks.members_recompute_for_store`` queued on commit (a large import runs in Celery
+#: anyway; the recompute of tens of thousands of customers would double its transaction).
+MEMBERS_INLINE_UP_TO = 5000
+
+
+def follow_up(store: Store, ctx: Context) -> None:
+    """What a write in the UI would have triggered, in the import's transaction (so a
+    rejected file or a preview leaves no trace of it either):
+
+    * SKUs the import created or whose title it wrote are scanned for banned terms
+      (``catalog.compliance``), so their findings appear as for a SKU edited in the UI;
+    * customers whose orders or refunds it wrote, and imported customers, get their points
+      and member level recomputed from the facts (``users.members.members_recompute`` as of
+      the end of the store's today) — the facts win over an imported points balance. Up to
+      ``MEMBERS_INLINE_UP_TO`` customers in the transaction; more: the whole store by a task
+      queued on commit (points then follow within the task's run, like the re-roll).
+    """
+    from catalog.compliance import compliance_scan_sku, compliance_scan_store
+    from catalog.models import Sku
+    from opsdesk.localtime import local_day
+    from users.members import members_recompute
+
+    if ctx.skus:
+        if len(ctx.skus) > SCAN_STORE_ABOVE:
+            compliance_scan_store(store=store)
+        else:
+            skus = Sku.objects.filter(store=store, pk__in=sorted(ctx.skus)).select_related("store")
+            for sku in skus:
+                compliance_scan_sku(sku=sku)
+    if ctx.customers:
+        today = local_day(store.zone, timezone.now())
+        if len(ctx.customers) > MEMBERS_INLINE_UP_TO:
+            transaction.on_commit(lambda: _queue_members(store.pk, today))
+        else:
+            members_recompute(store=store, day=today, customer_ids=sorted(ctx.customers))
+
+
+def _queue_members(store_id: int, day: datetime.date) -> None:
+    from users.tasks import members_recompute_for_store
+
+    members_recompute_for_store.delay(store_id, day.isoformat())
+
+
 def _queue_rollup(store_id: int) -> None:
     from analytics.tasks import rollup_store_stale
 
     rollup_store_stale.delay(store_id)
 
 
+class FileGone(ValueError):
+    """The run's uploaded file was deleted (retention) or lost: it must be uploaded again."""
+
+
 def confirm_run(run: ImportRun, *, user=None) -> ImportRun:
-    """A new, real run of a previewed file (same file, kind, preset, mapping, encoding)."""
+    """A new, real run of a previewed file (same file, kind, preset, mapping, encoding).
+    Raises ``FileGone`` when the file was deleted after the retention period."""
+    if not run.file_path or not Path(run.file_path).is_file():
+        raise FileGone(
+            _(
+                "The uploaded file of this run was deleted (files are kept %(days)d days); "
+                "upload it again."
+            )
+            % {"days": retention_days()}
+        )
     folder = Path(run.file_path).parent
     path = folder / f"{uuid.uuid4().hex}{Path(run.file_path).suffix}"
     shutil.copyfile(run.file_path, path)
@@ -425,6 +521,65 @@ def confirm_run(run: ImportRun, *, user=None) -> ImportRun:
         dry_run=False,
         created_by=user if user is not None and user.is_authenticated else None,
     )
+
+
+def retention_days() -> int:
+    return int(getattr(settings, "OPSDESK_IMPORT_RETENTION_DAYS", 30))
+
+
+def purge_import_files(*, now: datetime.datetime | None = None, days: int | None = None) -> int:
+    """Delete the uploaded files of runs that finished more than ``days`` (default: the
+    ``OPSDESK_IMPORT_RETENTION_DAYS`` setting) ago, and files in the import directory that no
+    run refers to and that are as old. The runs are kept (counts, error report, sha256) with
+    an empty ``file_path``; pending and running runs keep their files whatever their age.
+    One audit entry per store. Returns the number of files deleted."""
+    now = now or timezone.now()
+    days = retention_days() if days is None else days
+    cutoff = now - datetime.timedelta(days=days)
+    finished = [
+        s for s in ImportStatus.values if s not in (ImportStatus.PENDING, ImportStatus.RUNNING)
+    ]
+    old = (
+        ImportRun.objects.filter(status__in=finished)
+        .exclude(file_path="")
+        .filter(
+            models.Q(finished_at__lt=cutoff)
+            | models.Q(finished_at__isnull=True, created_at__lt=cutoff)
+        )
+        .select_related("store")
+        .order_by("store_id", "pk")
+    )
+    deleted = 0
+    by_store: dict[int, tuple[Store, list[int]]] = {}
+    for run in old.iterator(chunk_size=500):
+        path = Path(run.file_path)
+        try:
+            path.unlink()
+            deleted += 1
+        except FileNotFoundError:
+            pass
+        ImportRun.objects.filter(pk=run.pk).update(file_path="")
+        by_store.setdefault(run.store_id, (run.store, []))[1].append(run.pk)
+    # Uploads no run refers to (a crash between storing the file and recording the run).
+    folder = import_dir()
+    if folder.is_dir():
+        kept = set(ImportRun.objects.exclude(file_path="").values_list("file_path", flat=True))
+        for path in folder.glob("*/*"):
+            if not path.is_file() or str(path) in kept:
+                continue
+            if datetime.datetime.fromtimestamp(path.stat().st_mtime, datetime.UTC) < cutoff:
+                path.unlink(missing_ok=True)
+                deleted += 1
+    actor = Actor(user=None, source=AuditSource.TASK)
+    for store, runs in by_store.values():
+        audit_as(
+            actor,
+            store=store,
+            action="import.files_purged",
+            object_type=ImportRun._meta.label_lower,
+            changes={"runs": runs, "retention_days": days},
+        )
+    return deleted
 
 
 def start(run: ImportRun, *, actor: Actor) -> ImportRun:
@@ -461,6 +616,7 @@ def write_rows(
             writer.finish()
             if ctx.problems:
                 raise _Rollback
+            follow_up(store, ctx)
             stale = _days_to_reroll(store, ctx.stale_days)
             if stale:
                 mark_days_stale(store=store, days=stale)

@@ -48,3 +48,14 @@ def run_import(run_id: int, user_id: int | None = None, source: str = AuditSourc
         "updated": run.updated,
         "rejected": run.rejected,
     }
+
+
+@shared_task
+def purge_import_files() -> int:
+    """Nightly (opsdesk/schedule.py): delete uploaded files of runs finished more than
+    ``OPSDESK_IMPORT_RETENTION_DAYS`` ago; the run records stay. Returns files deleted."""
+    from .services import purge_import_files as purge
+
+    deleted = purge()
+    logger.info("import_files_purged files=%s", deleted)
+    return deleted

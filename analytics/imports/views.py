@@ -24,7 +24,7 @@ from opsdesk.views import paginate, store_page
 
 from .presets import FIELDS, all_presets, get_preset
 from .reading import FileError, open_table
-from .services import confirm_run, create_run, progress_of, start
+from .services import FileGone, confirm_run, create_run, progress_of, retention_days, start
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 ENCODINGS = [
@@ -183,6 +183,7 @@ def import_detail(request: HttpRequest, run_id: int) -> HttpResponse:
             "mapping_form": mapping_form,
             "can_import": _can_import(request),
             "refresh": not run.finished,
+            "retention_days": retention_days(),
         },
     )
 
@@ -196,7 +197,11 @@ def import_confirm(request: HttpRequest, run_id: int) -> HttpResponse:
     if preview.status != ImportStatus.PREVIEWED:
         messages.error(request, _("Only a preview without errors can be imported."))
         return redirect("import_detail", run_id=preview.pk)
-    run = confirm_run(preview, user=request.user)
+    try:
+        run = confirm_run(preview, user=request.user)
+    except FileGone as error:
+        messages.error(request, str(error))
+        return redirect("import_detail", run_id=preview.pk)
     run = start(run, actor=_actor(request))
     if run.status == ImportStatus.SUCCEEDED:
         messages.success(
@@ -220,7 +225,11 @@ def import_mapping(request: HttpRequest, run_id: int) -> HttpResponse:
         messages.error(request, _("Choose a column for every required field (marked *)."))
         return redirect("import_detail", run_id=previous.pk)
     mapping = {name: header for name, header in form.cleaned_data.items() if header}
-    run = confirm_run(previous, user=request.user)
+    try:
+        run = confirm_run(previous, user=request.user)
+    except FileGone as error:
+        messages.error(request, str(error))
+        return redirect("import_detail", run_id=previous.pk)
     run.dry_run, run.mapping, run.encoding = True, mapping, previous.encoding
     if run.encoding == "xlsx":
         run.encoding = ""

@@ -1,0 +1,541 @@
+"""The PostgreSQL fast path of an orders import: the file is COPYed as text into a staging
+table and checked, converted and written with a handful of set-based SQL statements.
+
+Contract (what makes it safe to have two paths):
+
+- It is only tried on PostgreSQL, for CSV files (UTF-8, UTF-8 with BOM, GBK, GB18030) of kind
+  ``orders`` whose preset has no fill-down, joined or skipped columns (the generic template;
+  platform exports with those go through the Python path).
+- It writes only files that the Python path (``services.RowParser`` + ``kinds.OrdersWriter``)
+  would import WITHOUT a problem, and then writes exactly what that path writes (same orders,
+  lines, refunds, created customers, counts, stale days). It accepts only the canonical cell
+  forms (``2026-11-01 10:00:00``, ``1234.50``, plain integers, the fields' choices, the
+  preset's value translations and defaults) and checks every rule of the writer in SQL.
+- Anything else — a cell in another accepted form (Chinese dates, ``¥1,234``), a bad cell,
+  a duplicate or non-consecutive order, a missing SKU, a row PostgreSQL cannot read as CSV,
+  an ambiguous local time at a DST change, any database error — raises ``Fallback``: the
+  savepoint is rolled back (nothing of the fast path remains) and the Python path reads the
+  file, writes it or produces the error report. Error reports therefore always come from the
+  one Python implementation (row, column, value, reason).
+
+``tests/imports/test_fastpath.py`` imports the same files through both paths and compares
+rows, counts and error reports.
+"""
+
+import datetime
+import itertools
+import re
+import zoneinfo
+from collections.abc import Callable
+
+from django.db import DatabaseError, connection, transaction
+
+from analytics.models import ImportKind, Order, OrderLine, OrderStatus, Refund
+from catalog.models import Sku
+from users.models import Customer
+
+from .kinds import Context
+from .presets import BOOL, DATE, DATETIME, INT, MONEY, Preset
+from .reading import Table
+
+#: Switch for tests and benchmarks (compare both paths); production leaves it on.
+ENABLED = True
+
+PG_ENCODINGS = {"utf-8": "UTF8", "utf-8-sig": "UTF8", "gbk": "GBK", "gb18030": "GB18030"}
+# What Python's str.strip() removes besides space/tab/CR/LF (kept out of the fast path).
+_ODD_SPACE = "\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+_ODD_SPACE += "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+_TRUE = ("1", "true", "yes", "y", "是", "t", "x")
+_FALSE = ("0", "false", "no", "n", "否", "f")
+_RE = {
+    MONEY: r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$",
+    INT: r"^-?[0-9]{1,9}$",
+    DATETIME: r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+    DATE: r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+}
+_counter = itertools.count()
+
+
+class Fallback(Exception):
+    """The fast path does not take this file; the Python path will."""
+
+
+def eligible(kind: str, preset: Preset, table: Table) -> bool:
+    return (
+        ENABLED
+        and connection.vendor == "postgresql"
+        and kind == ImportKind.ORDERS
+        and table.encoding in PG_ENCODINGS
+        and not preset.fill_down_by
+        and not preset.join
+        and not preset.skip_rows_without
+        and preset.missing_skus == "reject"
+    )
+
+
+def _stray_quote(path: str, delimiter: str) -> bool:
+    """A quote inside an unquoted cell (``ab"c``): Python's csv keeps it, PostgreSQL's COPY
+    starts a quoted section there, so the two would read different cells. (Doubled quotes
+    inside a quoted cell and quotes next to a delimiter or a line end are fine.)"""
+    d = re.escape(delimiter.encode())
+    pattern = re.compile(rb"[^" + d + rb'\r\n"]"[^' + d + rb'\r\n"]')
+    tail = b""
+    with open(path, "rb") as stream:
+        while chunk := stream.read(4 * 1024 * 1024):
+            if pattern.search(tail + chunk):
+                return True
+            tail = chunk[-2:]
+    return False
+
+
+def _has_dst(zone: zoneinfo.ZoneInfo) -> bool:
+    return any(
+        datetime.datetime(year, 1, 1, tzinfo=zone).utcoffset()
+        != datetime.datetime(year, 7, 1, tzinfo=zone).utcoffset()
+        for year in range(2010, 2041)
+    )
+
+
+def _lit(value) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+class _Sql:
+    def __init__(self, cursor, suffix: str) -> None:
+        self.cursor = cursor
+        self.suffix = suffix
+
+    def __call__(self, sql: str, params=None):
+        self.cursor.execute(sql.replace("__", self.suffix), params)
+        return self.cursor
+
+    def one(self, sql: str, params=None):
+        return self(sql, params).fetchone()[0]
+
+
+def run(
+    *,
+    path: str,
+    table: Table,
+    preset: Preset,
+    columns: dict[str, int],
+    ctx: Context,
+    progress: Callable[[int], None],
+) -> int:
+    """Import the orders file at ``path`` (already opened as ``table`` for its header) into
+    ``ctx.store``; fills ``ctx`` (counts, extra, stale days) and returns the rows read. Raises
+    ``Fallback`` having written nothing when the file is not for this path."""
+    suffix = f"_{next(_counter)}"
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                sql = _Sql(cursor, suffix)
+                rows = _run(sql, path, table, preset, columns, ctx, progress)
+                for name in ("raw", "rows", "first", "ord", "ids", "lines", "refunds"):
+                    sql(f"DROP TABLE IF EXISTS imp_{name}__")
+            return rows
+    except DatabaseError as error:
+        raise Fallback(str(error)) from error
+
+
+def _field_exprs(preset: Preset, columns: dict[str, int]) -> tuple[dict[str, str], list[str]]:
+    """SQL of each present field's value (from a column ``c<i>`` of ``imp_raw``) and the SQL
+    conditions that send a row to the Python path."""
+    exprs: dict[str, str] = {}
+    bad: list[str] = []
+    specs = {spec.name: spec for spec in preset.fields}
+    for name, spec in specs.items():
+        if name not in columns and name not in preset.defaults:
+            continue
+        if name in columns:
+            cell = f"t{columns[name]}"
+            if spec.type == "text" or spec.choices:
+                # Cells Python reads differently: ="..." wrappers, a leading quote, quotes
+                # inside a cell, spaces str.strip() removes and btrim does not. (Typed
+                # cells are held to digit-only forms below.)
+                ends = ", ".join(_lit(c) for c in "='\t" + _ODD_SPACE)
+                bad.append(
+                    f"left({cell}, 1) IN ({ends}) OR right({cell}, 1) IN ({ends}) "
+                    f"OR strpos({cell}, '\"') > 0"
+                )
+        else:
+            cell = "NULL"
+        if name in preset.defaults:
+            default = preset.defaults[name]
+            if isinstance(default, bool):
+                default = "1" if default else "0"
+            cell = f"COALESCE({cell}, {_lit(default)})"
+        if spec.choices or spec.type == "text":
+            value = cell
+            table = preset.values.get(name)
+            if table:
+                cases = " ".join(
+                    f"WHEN {_lit(k)} THEN {_lit(v)}" for k, v in table.items() if k != "*"
+                )
+                other = _lit(table["*"]) if "*" in table else cell
+                value = f"NULLIF(CASE lower({cell}) {cases} ELSE {other} END, '')"
+            if spec.choices:
+                choices = ", ".join(_lit(c) for c in spec.choices)
+                bad.append(f"{value} NOT IN ({choices})")
+            if spec.max_length:
+                bad.append(f"char_length({value}) > {spec.max_length}")
+            exprs[name] = value
+        elif spec.type == BOOL:
+            trues, falses = ", ".join(map(_lit, _TRUE)), ", ".join(map(_lit, _FALSE))
+            bad.append(f"lower({cell}) NOT IN ({trues}, {falses})")
+            exprs[name] = f"(lower({cell}) IN ({trues}))"
+        else:
+            bad.append(f"{cell} !~ {_lit(_RE[spec.type])}")
+            exprs[name] = {
+                MONEY: f"({cell})::numeric(14, 2)",
+                INT: f"({cell})::integer",
+                DATETIME: f"(replace({cell}, 'T', ' ')::timestamp AT TIME ZONE %(zone)s)",
+                DATE: f"({cell})::date",
+            }[spec.type]
+    return exprs, bad
+
+
+def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
+    store = ctx.store
+    zone = store.time_zone
+    params = {"store": store.pk, "zone": zone}
+    exprs, bad = _field_exprs(preset, columns)
+    width = len(table.headers)
+    # Sorts and hashes of a large file in memory (until the transaction ends), and room for
+    # the staging tables, which live in the session's local buffers (settable only before
+    # the session's first temporary table: a later import keeps the size it has).
+    sql("SELECT set_config('work_mem', '128MB', true)")
+    try:
+        with transaction.atomic():
+            sql("SELECT set_config('temp_buffers', '128MB', true)")
+    except DatabaseError:
+        pass
+    cols = ", ".join(f"c{i} text" for i in range(width))
+    sql(f"CREATE TEMP TABLE imp_raw__ (rn bigint GENERATED ALWAYS AS IDENTITY, {cols})")
+    copy = (
+        f"COPY imp_raw__ ({', '.join(f'c{i}' for i in range(width))}) FROM STDIN WITH "
+        f"(FORMAT csv, HEADER true, DELIMITER {_lit(table.delimiter)}, "
+        f"ENCODING {_lit(PG_ENCODINGS[table.encoding])})"
+    ).replace("__", sql.suffix)
+    if _stray_quote(path, table.delimiter):
+        raise Fallback("a quote inside an unquoted cell")
+    with open(path, "rb") as stream:
+        sql.cursor.cursor.copy_expert(copy, stream, size=1024 * 1024)
+    progress(30)
+    # Rows Python skips (every cell blank); the others are numbered as the spreadsheet is.
+    blank = " AND ".join(f"coalesce(c{i}, '') ~ '^[[:space:]]*$'" for i in range(width))
+    sql(f"DELETE FROM imp_raw__ WHERE {blank}")
+    # Each used cell trimmed once (OFFSET 0 keeps the subquery from being flattened).
+    used = sorted(set(columns.values()))
+    trimmed = ", ".join(f"NULLIF(btrim(c{i}, E' \\t\\r\\n'), '') AS t{i}" for i in used)
+    source = f"(SELECT rn, {trimmed} FROM imp_raw__ OFFSET 0) x"
+    if bad and sql.one(f"SELECT EXISTS (SELECT 1 FROM {source} WHERE {' OR '.join(bad)})", params):
+        raise Fallback("cells outside the canonical forms")
+    names = list(exprs)
+    select = ", ".join(f"{exprs[n]} AS {n}" for n in names)
+    for name in ("refund_amount", "refunded_at", "sku_code", "quantity", "unit_price"):
+        if name not in exprs:
+            select += f", NULL::{'text' if name == 'sku_code' else 'numeric'} AS {name}"
+    sql(f"CREATE TEMP TABLE imp_rows__ AS SELECT rn + 1 AS rn, {select} FROM {source}", params)
+    rows = sql.one("SELECT count(*) FROM imp_rows__")
+    if rows == 0:
+        return 0
+    if "unit_cost" not in exprs:
+        sql("ALTER TABLE imp_rows__ ADD unit_cost numeric(14, 2)")
+    for name in ("refunded_at", "deposit_paid_at", "paid_at"):
+        if name not in exprs:
+            sql(f"ALTER TABLE imp_rows__ DROP COLUMN IF EXISTS {name}")
+            sql(f"ALTER TABLE imp_rows__ ADD {name} timestamptz")
+    for name in ("goods_amount", "discount_amount", "shipping_amount", "deposit_amount"):
+        if name not in exprs:
+            sql(f"ALTER TABLE imp_rows__ ADD {name} numeric(14, 2)")
+    for name, kind in (("channel", "text"), ("customer_name", "text"), ("is_presale", "boolean")):
+        if name not in exprs:
+            sql(f"ALTER TABLE imp_rows__ ADD {name} {kind}")
+    progress(45)
+    zone_info = store.zone
+    if _has_dst(zone_info):
+        times = [
+            n for n in exprs if n in ("created_at", "paid_at", "refunded_at", "deposit_paid_at")
+        ]
+        ambiguous = " OR ".join(
+            f"(({t} {shift} interval '{step}') AT TIME ZONE %(zone)s) = ({t} AT TIME ZONE %(zone)s)"
+            for t in times
+            for shift in ("+", "-")
+            for step in ("30 minutes", "1 hour")
+        )
+        if ambiguous and sql.one(
+            f"SELECT EXISTS (SELECT 1 FROM imp_rows__ WHERE {ambiguous})", params
+        ):
+            raise Fallback("a local time repeated by a DST change")
+    # Orders: numbered on every row, rows of one order consecutive.
+    checks = sql(
+        """
+        SELECT count(*) FILTER (WHERE order_number IS NULL),
+               count(*) FILTER (WHERE order_number IS DISTINCT FROM prev),
+               count(DISTINCT order_number),
+               count(*) FILTER (WHERE sku_code IS NULL AND (quantity IS NOT NULL
+                   OR unit_price IS NOT NULL OR unit_cost IS NOT NULL)),
+               count(*) FILTER (WHERE sku_code IS NOT NULL AND (quantity IS NULL
+                   OR unit_price IS NULL OR quantity < 1 OR unit_price < 0))
+        FROM (SELECT *, lag(order_number) OVER (ORDER BY rn) AS prev FROM imp_rows__) r
+        """
+    ).fetchone()
+    if checks[0] or checks[1] != checks[2] or checks[3] or checks[4]:
+        raise Fallback("order numbering or lines")
+    sql(
+        "CREATE TEMP TABLE imp_first__ AS SELECT DISTINCT ON (order_number) * FROM imp_rows__ "
+        "ORDER BY order_number, rn"
+    )
+    if sql.one(
+        """
+        SELECT EXISTS (SELECT 1 FROM imp_first__ WHERE customer_id IS NULL
+            OR created_at IS NULL OR status IS NULL OR paid_amount IS NULL
+            OR paid_at < created_at OR paid_amount < 0 OR goods_amount < 0
+            OR discount_amount < 0 OR shipping_amount < 0 OR refund_amount < 0
+            OR coalesce(refund_amount, 0) > paid_amount
+            OR (coalesce(refund_amount, 0) > 0 AND paid_at IS NULL))
+        """
+    ):
+        raise Fallback("an order field")
+    # SKUs must exist (this path only serves presets that reject missing SKUs).
+    if sql.one(
+        f"""
+        SELECT EXISTS (SELECT 1 FROM (SELECT DISTINCT sku_code FROM imp_rows__
+            WHERE sku_code IS NOT NULL) w
+            WHERE NOT EXISTS (SELECT 1 FROM {Sku._meta.db_table} s
+                WHERE s.store_id = %(store)s AND s.code = w.sku_code))
+        """,
+        params,
+    ):
+        raise Fallback("a SKU missing")
+    customer = Customer._meta.db_table
+    missing = sql.one(
+        f"""
+        SELECT count(*) FROM (SELECT DISTINCT customer_id FROM imp_first__) w
+        WHERE NOT EXISTS (SELECT 1 FROM {customer} c
+            WHERE c.store_id = %(store)s AND c.external_id = w.customer_id)
+        """,
+        params,
+    )
+    if missing and preset.missing_customers != "create":
+        raise Fallback("a customer missing")
+    if missing:
+        # Named after the first order naming them, as the Python path does.
+        sql(
+            f"""
+            INSERT INTO {customer} (store_id, external_id, name, region, gender, points,
+                                    created_at)
+            SELECT %(store)s, customer_id, coalesce(customer_name, ''), '', 'unknown', 0, now()
+            FROM (SELECT DISTINCT ON (customer_id) customer_id, customer_name
+                  FROM imp_first__ ORDER BY customer_id, rn) w
+            WHERE NOT EXISTS (SELECT 1 FROM {customer} c
+                WHERE c.store_id = %(store)s AND c.external_id = w.customer_id)
+            ORDER BY customer_id
+            """,
+            params,
+        )
+        ctx.extra["customers_created"] += missing
+    progress(60)
+    order, line, refund = Order._meta.db_table, OrderLine._meta.db_table, Refund._meta.db_table
+    fields = (
+        "customer_id, created_at, paid_at, status, channel, goods_amount, discount_amount, "
+        "shipping_amount, paid_amount, is_presale, deposit_amount, deposit_paid_at"
+    )
+    sql(
+        f"""
+        CREATE TEMP TABLE imp_ord__ AS
+        SELECT n.*, o.id AS old_id, o.created_at AS old_created_at, o.paid_at AS old_paid_at,
+               o.customer_id AS old_customer_id,
+               (o.id IS NOT NULL AND (o.customer_id, o.created_at, o.paid_at, o.status,
+                   o.channel, o.goods_amount, o.discount_amount, o.shipping_amount,
+                   o.paid_amount, o.is_presale, o.deposit_amount, o.deposit_paid_at)
+                 IS DISTINCT FROM (n.customer_id, n.created_at, n.paid_at, n.status, n.channel,
+                   n.goods_amount, n.discount_amount, n.shipping_amount, n.paid_amount,
+                   n.is_presale, n.deposit_amount, n.deposit_paid_at)) AS fields_changed,
+               o.id AS id
+        FROM (
+            SELECT f.rn, f.order_number AS number, c.id AS customer_id, f.created_at,
+                   f.paid_at,
+                   CASE WHEN f.status = {_lit(OrderStatus.CANCELLED)} AND f.paid_at IS NOT NULL
+                        AND coalesce(f.refund_amount, 0) > 0
+                        THEN {_lit(OrderStatus.REFUNDED)} ELSE f.status END AS status,
+                   coalesce(f.channel, 'other') AS channel,
+                   coalesce(f.goods_amount, l.goods, f.paid_amount
+                       - coalesce(f.shipping_amount, 0) + coalesce(f.discount_amount, 0)
+                   )::numeric(14, 2) AS goods_amount,
+                   coalesce(f.discount_amount, 0)::numeric(14, 2) AS discount_amount,
+                   coalesce(f.shipping_amount, 0)::numeric(14, 2) AS shipping_amount,
+                   f.paid_amount, coalesce(f.is_presale, false) AS is_presale,
+                   f.deposit_amount, f.deposit_paid_at, f.refund_amount, f.refunded_at,
+                   l.order_number IS NOT NULL AS has_lines
+            FROM imp_first__ f
+            JOIN {customer} c ON c.store_id = %(store)s AND c.external_id = f.customer_id
+            LEFT JOIN (SELECT order_number, sum(quantity * unit_price) AS goods
+                       FROM imp_rows__ WHERE sku_code IS NOT NULL GROUP BY order_number) l
+                ON l.order_number = f.order_number
+        ) n
+        LEFT JOIN {order} o ON o.store_id = %(store)s AND o.number = n.number
+        """,
+        params,
+    )
+    sql("CREATE TEMP TABLE imp_ids__ (number text, id bigint)")
+    sql(
+        f"""
+        WITH written AS (
+            INSERT INTO {order} (store_id, number, {fields})
+            SELECT %(store)s, number, {fields} FROM imp_ord__
+            WHERE old_id IS NULL OR fields_changed ORDER BY rn
+            ON CONFLICT (store_id, number) DO UPDATE SET
+            {", ".join(f"{f} = EXCLUDED.{f}" for f in fields.split(", "))}
+            RETURNING number, id)
+        INSERT INTO imp_ids__ SELECT number, id FROM written
+        """,
+        params,
+    )
+    # The new orders' ids (an order another session inserted meanwhile was updated instead:
+    # its id comes back the same way).
+    sql(
+        """
+        UPDATE imp_ord__ i SET id = n.id FROM imp_ids__ n
+        WHERE i.old_id IS NULL AND n.number = i.number
+        """
+    )
+    sql("ANALYZE imp_ord__")  # sizes for the planner (temporary tables have no statistics)
+    progress(75)
+    # Lines: an order with lines in the file gets exactly those (identical ones left alone).
+    sql(
+        f"""
+        CREATE TEMP TABLE imp_lines__ AS
+        SELECT i.id AS order_id, i.old_id, r.rn, s.id AS sku_id, r.quantity,
+               r.unit_price, coalesce(r.unit_cost, s.cost)::numeric(14, 2) AS unit_cost
+        FROM imp_rows__ r
+        JOIN imp_ord__ i ON i.number = r.order_number
+        JOIN {Sku._meta.db_table} s ON s.store_id = %(store)s AND s.code = r.sku_code
+        WHERE r.sku_code IS NOT NULL
+        """,
+        params,
+    )
+    signature = (
+        "string_agg(concat_ws('|', sku_id, quantity, unit_price, unit_cost), ',' "
+        "ORDER BY sku_id, quantity, unit_price, unit_cost)"
+    )
+    sql(
+        f"""
+        CREATE TEMP TABLE imp_changed__ AS
+        SELECT id AS order_id, old_id FROM imp_ord__ WHERE old_id IS NULL AND has_lines
+        UNION ALL
+        SELECT w.order_id, w.old_id FROM (
+            SELECT order_id, min(old_id) AS old_id, {signature} AS sig
+            FROM imp_lines__ WHERE old_id IS NOT NULL GROUP BY order_id) w
+        LEFT JOIN (
+            SELECT order_id, {signature} AS sig FROM {line}
+            WHERE store_id = %(store)s
+              AND order_id IN (SELECT old_id FROM imp_ord__ WHERE has_lines)
+            GROUP BY order_id) e ON e.order_id = w.old_id
+        WHERE e.sig IS DISTINCT FROM w.sig
+        """,
+        params,
+    )
+    if sql.one("SELECT EXISTS (SELECT 1 FROM imp_changed__ WHERE old_id IS NOT NULL)"):
+        sql(
+            f"""
+            DELETE FROM {line} WHERE store_id = %(store)s
+              AND order_id IN (SELECT old_id FROM imp_changed__ WHERE old_id IS NOT NULL)
+            """,
+            params,
+        )
+    sql(
+        f"""
+        INSERT INTO {line} (store_id, order_id, sku_id, quantity, unit_price, unit_cost)
+        SELECT %(store)s, order_id, sku_id, quantity, unit_price, unit_cost FROM imp_lines__
+        WHERE order_id IN (SELECT order_id FROM imp_changed__) ORDER BY order_id, rn
+        """,
+        params,
+    )
+    progress(85)
+    # The one refund per order of an order report.
+    touched_refunds = ""
+    if "refund_amount" in columns:
+        suffix = preset.refund_suffix
+        sql(
+            f"""
+            CREATE TEMP TABLE imp_refunds__ AS
+            SELECT i.id AS order_id, i.number || %(suffix)s AS number,
+                   coalesce(i.refund_amount, 0) AS amount,
+                   coalesce(i.refunded_at, i.paid_at) AS refunded_at,
+                   r.id AS old_id, r.order_id AS old_order_id, r.amount AS old_amount,
+                   r.refunded_at AS old_refunded_at
+            FROM imp_ord__ i
+            LEFT JOIN {refund} r ON r.store_id = %(store)s AND r.number = i.number || %(suffix)s
+            """,
+            {**params, "suffix": suffix},
+        )
+        sql(
+            """
+            DELETE FROM imp_refunds__ WHERE (amount <= 0 AND old_id IS NULL)
+               OR (amount > 0 AND old_id IS NOT NULL AND (old_order_id, old_amount,
+                   old_refunded_at) = (order_id, amount, refunded_at))
+            """
+        )
+        sql(
+            f"""
+            DELETE FROM {refund} WHERE store_id = %(store)s
+              AND id IN (SELECT old_id FROM imp_refunds__ WHERE amount <= 0)
+            """,
+            params,
+        )
+        sql(
+            f"""
+            INSERT INTO {refund} (store_id, number, order_id, amount, refunded_at)
+            SELECT %(store)s, number, order_id, amount, refunded_at FROM imp_refunds__
+            WHERE amount > 0 ORDER BY number
+            ON CONFLICT (store_id, number) DO UPDATE SET order_id = EXCLUDED.order_id,
+                amount = EXCLUDED.amount, refunded_at = EXCLUDED.refunded_at
+            """,
+            params,
+        )
+        touched_refunds = """
+            UNION ALL SELECT old_refunded_at FROM imp_refunds__
+            UNION ALL SELECT refunded_at FROM imp_refunds__ WHERE amount > 0
+        """
+    refunds_changed = (
+        "OR i.id IN (SELECT order_id FROM imp_refunds__)" if "refund_amount" in columns else ""
+    )
+    sql(
+        f"""
+        CREATE TEMP TABLE imp_outcome__ AS
+        SELECT i.*, CASE WHEN i.old_id IS NULL THEN 'created'
+                         WHEN i.fields_changed
+                           OR i.id IN (SELECT order_id FROM imp_changed__) {refunds_changed}
+                         THEN 'updated' ELSE 'unchanged' END AS outcome
+        FROM imp_ord__ i
+        """
+    )
+    for outcome, n in sql("SELECT outcome, count(*) FROM imp_outcome__ GROUP BY outcome"):
+        ctx.count(outcome, n)
+    days = sql(
+        f"""
+        SELECT DISTINCT (t AT TIME ZONE %(zone)s)::date FROM (
+            SELECT created_at AS t FROM imp_outcome__ WHERE outcome <> 'unchanged'
+            UNION ALL SELECT paid_at FROM imp_outcome__ WHERE outcome <> 'unchanged'
+            UNION ALL SELECT old_created_at FROM imp_outcome__ WHERE fields_changed
+            UNION ALL SELECT old_paid_at FROM imp_outcome__ WHERE fields_changed
+            {touched_refunds}
+        ) x WHERE t IS NOT NULL
+        """,
+        params,
+    ).fetchall()
+    ctx.stale_days.update(day for (day,) in days)
+    buyers = sql(
+        """
+        SELECT customer_id FROM imp_outcome__ WHERE outcome <> 'unchanged'
+        UNION SELECT old_customer_id FROM imp_outcome__
+        WHERE outcome <> 'unchanged' AND old_customer_id IS NOT NULL
+        """
+    ).fetchall()
+    ctx.customers.update(customer_id for (customer_id,) in buyers)
+    sql("DROP TABLE imp_changed__")
+    sql("DROP TABLE imp_outcome__")
+    progress(95)
+    return rows

@@ -1,0 +1,349 @@
+"""The PostgreSQL fast path of orders imports (``analytics/imports/fastpath.py``) against the
+Python path: the same files into two stores with the same SKUs and customers, one through
+each path, must give the same rows, counts, touched days, audit and error reports.
+
+On SQLite the fast path is never eligible: these tests then check that (every file goes
+through the Python path) and the hand-worked expectations still hold.
+"""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from analytics.imports import fastpath
+from analytics.models import ImportStatus, Order, OrderLine, Refund
+from opsdesk.models import AuditEntry
+from tests.factories import CustomerFactory, SkuFactory, StoreFactory
+from users.models import Customer
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+UTC = datetime.UTC
+
+# 8 orders, Asia/Shanghai (UTC+8). A1: two lines, goods from the lines (2x30 + 1x15 = 75),
+# shipping 10, discount 5 -> paid 80. A2: no goods, no lines: goods = paid - shipping +
+# discount = 50 - 0 + 0. A3: cancelled after payment with 20 refunded -> "refunded", one
+# refund A3-R of 20 (time: its refunded_at). A4: unpaid. A5: existing customer "old-1",
+# line cost given (12.00) instead of the SKU's 8.00. A6: refund without refunded_at -> the
+# payment time. A7 paid at 00:30 local on 10-03 (= 10-02 16:30 UTC). A8: presale with deposit.
+HEADER = (
+    "order_number,customer_id,customer_name,created_at,paid_at,status,channel,goods_amount,"
+    "discount_amount,shipping_amount,paid_amount,refund_amount,refunded_at,is_presale,"
+    "deposit_amount,deposit_paid_at,sku_code,quantity,unit_price,unit_cost\n"
+)
+ORDERS = HEADER + (
+    "A1,new-1,Ann,2026-10-01 10:00:00,2026-10-01 10:05:00,paid,search,,5.00,10.00,80.00,,,,,,"
+    "GT-1,2,30.00,\n"
+    "A1,,,,,,,,,,,,,,,,CUP-1,1,15.00,\n"
+    "A2,new-2,Bo,2026-10-01 11:00:00,2026-10-01 11:01:00,completed,direct,,,,50.00,,,0,,,,,,\n"
+    "A3,new-1,Ann again,2026-10-02 09:00:00,2026-10-02 09:01:00,cancelled,,,,,20.00,20.00,"
+    "2026-10-04 12:00:00,,,,GT-1,1,20.00,\n"
+    "A4,new-3,,2026-10-02 10:00:00,,created,search,,,,15.00,,,,,,CUP-1,1,15.00,\n"
+    "A5,old-1,Whoever,2026-10-02 12:00:00,2026-10-02 12:10:00,shipped,content,,,,30.00,,,,,,"
+    "GT-1,1,30.00,12.00\n"
+    "A6,new-2,,2026-10-02 13:00:00,2026-10-02 13:05:00,paid,search,,,,45.00,5.00,,,,,"
+    "CUP-1,3,15.00,\n"
+    "A7,new-4,Cy,2026-10-03 00:20:00,2026-10-03 00:30:00,paid,paid_search,,,,15.00,,,,,,"
+    "CUP-1,1,15.00,\n"
+    "A8,old-1,,2026-10-03 08:00:00,2026-10-05 08:00:00,paid,campaign,,,,100.00,,,1,20.00,"
+    "2026-10-03 08:01:00,GT-1,1,100.00,\n"
+)
+# The corrected file: A1 paid 90 (updated), A5 gets another line (updated: lines), A6's
+# refund set to 0 (updated: refund removed), A3's refund moved to 10-05 (updated), A7 moved
+# from 10-03 to 10-06 (updated: both days stale), A2, A4, A8 unchanged.
+CORRECTED = (
+    ORDERS.replace("5.00,10.00,80.00", "5.00,10.00,90.00")
+    .replace(
+        "GT-1,1,30.00,12.00\n",
+        "GT-1,1,30.00,12.00\nA5,,,,,,,,,,,,,,,,CUP-1,1,15.00,\n",
+    )
+    .replace("45.00,5.00,", "45.00,0,")
+    .replace("2026-10-04 12:00:00", "2026-10-05 12:00:00")
+    .replace("2026-10-03 00:20:00,2026-10-03 00:30:00", "2026-10-06 00:20:00,2026-10-06 00:30:00")
+)
+
+
+@pytest.fixture
+def stores():
+    """Two stores with the same SKUs and the same existing customer."""
+    made = []
+    for slug in ("fast", "slow"):
+        store = StoreFactory(slug=f"fp-{slug}", time_zone="Asia/Shanghai")
+        SkuFactory(store=store, code="GT-1", title="Green tea", cost=D("8.00"))
+        SkuFactory(store=store, code="CUP-1", title="Cup", cost=D("4.00"))
+        CustomerFactory(store=store, external_id="old-1", name="Old")
+        made.append(store)
+    return made
+
+
+@pytest.fixture
+def both(run_import, monkeypatch, stores):
+    """Import a file through the fast path (store 0) and the Python path (store 1); returns
+    the two runs and whether the fast path took the file."""
+    taken = []
+    real = fastpath.run
+
+    def spy(**kwargs):
+        rows = real(**kwargs)
+        taken.append(rows)
+        return rows
+
+    monkeypatch.setattr(fastpath, "run", spy)
+
+    def go(content: str | bytes, **kw):
+        data = content.encode() if isinstance(content, str) else content
+        taken.clear()
+        fast = run_import(stores[0], "orders", data, **kw)
+        took = bool(taken)
+        monkeypatch.setattr(fastpath, "ENABLED", False)
+        try:
+            slow = run_import(stores[1], "orders", data, **kw)
+        finally:
+            monkeypatch.setattr(fastpath, "ENABLED", True)
+        return fast, slow, took
+
+    return go
+
+
+def snapshot(store) -> dict:
+    """Everything an orders import writes, by natural key (ids differ between stores)."""
+    orders = {
+        o.number: (
+            o.customer.external_id,
+            o.created_at,
+            o.paid_at,
+            o.status,
+            o.channel,
+            o.goods_amount,
+            o.discount_amount,
+            o.shipping_amount,
+            o.paid_amount,
+            o.is_presale,
+            o.deposit_amount,
+            o.deposit_paid_at,
+        )
+        for o in Order.objects.filter(store=store).select_related("customer")
+    }
+    lines = sorted(
+        (line.order.number, line.sku.code, line.quantity, line.unit_price, line.unit_cost)
+        for line in OrderLine.objects.filter(store=store).select_related("order", "sku")
+    )
+    refunds = sorted(
+        (r.number, r.order.number, r.amount, r.refunded_at)
+        for r in Refund.objects.filter(store=store).select_related("order")
+    )
+    customers = sorted(
+        (c.external_id, c.name, c.region, c.gender, c.points)
+        for c in Customer.objects.filter(store=store)
+    )
+    return {"orders": orders, "lines": lines, "refunds": refunds, "customers": customers}
+
+
+def outcome(run) -> tuple:
+    return (run.status, run.rows, run.created, run.updated, run.unchanged, run.rejected,
+            run.message, run.errors)  # fmt: skip
+
+
+def audit(store) -> list[dict]:
+    entries = AuditEntry.objects.filter(store=store, action="import.orders").order_by("pk")
+    return [{k: v for k, v in e.changes.items() if k != "run"} for e in entries]
+
+
+def expect_fast_path(took: bool) -> None:
+    assert took is (connection.vendor == "postgresql")
+
+
+def test_same_rows_counts_days_and_audit_through_both_paths(both, stores):
+    fast, slow, took = both(ORDERS)
+    expect_fast_path(took)
+    assert outcome(fast) == outcome(slow)
+    assert (fast.status, fast.rows, fast.created) == (ImportStatus.SUCCEEDED, 9, 8)
+    assert fast.message == "customers_created: 4"
+    assert snapshot(stores[0]) == snapshot(stores[1])
+    assert audit(stores[0]) == audit(stores[1])
+    # Worked out by hand (see ORDERS).
+    state = snapshot(stores[0])
+    a1 = state["orders"]["A1"]
+    assert a1[0] == "new-1" and a1[5:9] == (D("75.00"), D("5.00"), D("10.00"), D("80.00"))
+    assert state["orders"]["A2"][5] == D("50.00")
+    assert state["orders"]["A3"][3] == "refunded"
+    assert state["orders"]["A7"][2] == datetime.datetime(2026, 10, 2, 16, 30, tzinfo=UTC)
+    assert state["orders"]["A8"][9:] == (
+        True,
+        D("20.00"),
+        datetime.datetime(2026, 10, 3, 0, 1, tzinfo=UTC),
+    )
+    assert ("A5", "GT-1", 1, D("30.00"), D("12.00")) in state["lines"]
+    assert ("A1", "CUP-1", 1, D("15.00"), D("4.00")) in state["lines"]
+    assert state["refunds"] == [
+        ("A3-R", "A3", D("20.00"), datetime.datetime(2026, 10, 4, 4, 0, tzinfo=UTC)),
+        ("A6-R", "A6", D("5.00"), datetime.datetime(2026, 10, 2, 5, 5, tzinfo=UTC)),
+    ]
+    # Customers created with the name of the first order naming them; points from the
+    # facts (1 per paid yuan, refunds taken back): new-1 paid 80 + 20 - 20 refunded = 80.
+    assert ("new-1", "Ann", "", "unknown", 80) in state["customers"]
+    assert ("new-3", "", "", "unknown", 0) in state["customers"]  # never paid
+    assert audit(stores[0])[0]["stale_days"] == [
+        "2026-10-01", "2026-10-02", "2026-10-03", "2026-10-04", "2026-10-05",
+    ]  # fmt: skip
+
+
+def test_corrected_file_and_rerun_through_both_paths(both, stores):
+    both(ORDERS)
+    fast, slow, took = both(CORRECTED)
+    expect_fast_path(took)
+    assert outcome(fast) == outcome(slow)
+    assert (fast.created, fast.updated, fast.unchanged) == (0, 5, 3)
+    assert snapshot(stores[0]) == snapshot(stores[1])
+    assert audit(stores[0]) == audit(stores[1])
+    state = snapshot(stores[0])
+    assert [r[0] for r in state["refunds"]] == ["A3-R"]  # A6's refund removed
+    assert ("A5", "CUP-1", 1, D("15.00"), D("4.00")) in state["lines"]
+    # A1 (10-01) now 90 paid; A5, A6 (10-02); the refund days: old 10-04 and new 10-05 (A3),
+    # 10-02 (A6); A7's old day 10-03 and new day 10-06.
+    assert audit(stores[0])[-1]["stale_days"] == [
+        "2026-10-01", "2026-10-02", "2026-10-03", "2026-10-04", "2026-10-05", "2026-10-06",
+    ]  # fmt: skip
+    again_fast, again_slow, took = both(CORRECTED)
+    assert outcome(again_fast) == outcome(again_slow)
+    assert (again_fast.created, again_fast.updated, again_fast.unchanged) == (0, 0, 8)
+    assert snapshot(stores[0]) == snapshot(stores[1])
+
+
+@pytest.mark.parametrize(
+    "change, row, column",
+    [
+        ("A4,new-3,,2026-10-02 10:00:00", 6, "created_at"),  # (control: no change)
+        ("2026-10-02 12:10:00", 7, "paid_at"),
+        ("30.00,12.00", 7, "unit_cost"),
+        ("A7,new-4", 9, "order_number"),
+    ],
+)
+def test_bad_files_give_the_same_report_and_write_nothing(both, stores, change, row, column):
+    bad = {
+        "A4,new-3,,2026-10-02 10:00:00": "A4,new-3,,2026-10-02 10:00:00",
+        "2026-10-02 12:10:00": "2026-10-02 11:10:00",  # paid before created
+        "30.00,12.00": "30.00,12.001",  # 3 decimals
+        "A7,new-4": "A1,new-4",  # A1 again, not consecutive
+    }[change]
+    content = ORDERS.replace(change, bad)
+    fast, slow, took = both(content)
+    if bad == change:
+        assert fast.status == ImportStatus.SUCCEEDED
+        return
+    assert not took  # the fast path never writes a file with a problem
+    assert outcome(fast) == outcome(slow)
+    assert fast.status == ImportStatus.REJECTED
+    assert [(e["row"], e["column"]) for e in fast.errors] == [(row, column)]
+    assert not Order.objects.filter(store__in=stores).exists()
+    assert Customer.objects.filter(store=stores[0]).count() == 1
+
+
+def test_other_accepted_forms_fall_back_with_the_same_result(both, stores):
+    """Chinese dates, ¥ and thousands separators, Excel's ="..." guard: the Python path."""
+    content = (
+        ORDERS.replace("2026-10-01 10:00:00", "2026年10月1日 10:00:00")
+        .replace("50.00,,,0", '"¥50.00",,,0')
+        .replace("A8,old-1", '="A8",old-1')
+    )
+    fast, slow, took = both(content)
+    assert not took
+    assert outcome(fast) == outcome(slow)
+    assert fast.status == ImportStatus.SUCCEEDED and fast.created == 8
+    assert snapshot(stores[0]) == snapshot(stores[1])
+
+
+def test_a_quote_inside_an_unquoted_cell_is_read_as_python_reads_it(both, stores):
+    """PostgreSQL's COPY would start a quoted section at the quote: the Python path reads it."""
+    fast, slow, took = both(ORDERS.replace("Ann,", 'Ann "A" Lee,'))
+    assert not took
+    assert outcome(fast) == outcome(slow) and fast.status == ImportStatus.SUCCEEDED
+    assert snapshot(stores[0]) == snapshot(stores[1])
+    assert Customer.objects.get(store=stores[0], external_id="new-1").name == 'Ann "A" Lee'
+
+
+def test_non_ascii_and_preview_through_both_paths(both, stores):
+    content = ORDERS.replace("Ann,", "安妮,")
+    _fast, _slow, took = both(content, name="orders-zh.csv")
+    expect_fast_path(took)
+    assert snapshot(stores[0]) == snapshot(stores[1])
+    assert ("new-1", "安妮", "", "unknown", 80) in snapshot(stores[0])["customers"]
+    preview_fast, preview_slow, took = both(CORRECTED, dry_run=True)
+    expect_fast_path(took)
+    assert outcome(preview_fast) == outcome(preview_slow)
+    assert preview_fast.status == ImportStatus.PREVIEWED
+    assert (preview_fast.created, preview_fast.updated) == (0, 5)
+    assert snapshot(stores[0])["orders"]["A1"][8] == D("80.00")  # nothing written
+
+
+def test_gbk_bytes_are_copied_as_gbk(run_import, stores):
+    content = ORDERS.replace("Ann,", "安妮,").encode("gbk")
+    run = run_import(stores[0], "orders", content)
+    assert run.status == ImportStatus.SUCCEEDED and run.encoding == "gbk"
+    assert Customer.objects.get(store=stores[0], external_id="new-1").name == "安妮"
+
+
+def test_an_import_killed_inside_the_fast_path_leaves_nothing(stores):
+    """Killed after the fast path wrote orders, lines and customers (inside the transaction):
+    nothing is visible and the run is failed."""
+    import io
+
+    from analytics.imports.services import create_run, import_run
+    from opsdesk.audit import Actor
+    from opsdesk.models import AuditSource
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the fast path is PostgreSQL only (the Python path: test_imports.py)")
+    store = stores[0]
+    seen = {}
+
+    def kill(rows, percent):
+        if percent >= 85:  # after the orders and lines INSERTs
+            seen["orders"] = Order.objects.filter(store=store).count()
+            raise KeyboardInterrupt("killed")
+
+    run = create_run(store=store, kind="orders", source=io.BytesIO(ORDERS.encode()),
+                     file_name="o.csv")  # fmt: skip
+    with pytest.raises(KeyboardInterrupt):
+        import_run(run, actor=Actor(user=None, source=AuditSource.TASK), on_progress=kill)
+    assert seen == {"orders": 8}  # written inside the transaction...
+    assert not Order.objects.filter(store=store).exists()  # ...and rolled back
+    assert list(Customer.objects.filter(store=store).values_list("external_id", flat=True)) == [
+        "old-1"
+    ]
+    run.refresh_from_db()
+    assert run.status == ImportStatus.FAILED and "Interrupted" in run.message
+
+
+@pytest.mark.parametrize(
+    "encoding, delimiter",
+    [("utf-8-sig", ","), ("gbk", ","), ("gb18030", ";"), ("utf-8", "\t"), ("utf-8", "|")],
+)
+def test_encodings_and_delimiters_through_both_paths(both, stores, encoding, delimiter):
+    text = ORDERS.replace("Ann,", "安妮,").replace(",", delimiter)
+    fast, slow, took = both(text.encode(encoding))
+    expect_fast_path(took)
+    assert outcome(fast) == outcome(slow) and fast.created == 8
+    assert snapshot(stores[0]) == snapshot(stores[1])
+    assert ("new-1", "安妮", "", "unknown", 80) in snapshot(stores[0])["customers"]
+
+
+@pytest.mark.parametrize(
+    "when, fast_path",
+    [
+        ("2026-11-01 01:30:00", False),  # happens twice in Los Angeles that night: Python path
+        ("2026-11-01 03:30:00", True),
+        ("2026-03-08 02:30:00", True),  # skipped by the clocks: both take the offset before
+    ],
+)
+def test_a_dst_store_through_both_paths(both, stores, when, fast_path):
+    for store in stores:
+        store.time_zone = "America/Los_Angeles"
+        store.save(update_fields=["time_zone"])
+    content = ORDERS.replace("2026-10-02 13:00:00,2026-10-02 13:05:00", f"{when},{when}")
+    fast, slow, took = both(content)
+    assert took is (fast_path and connection.vendor == "postgresql")
+    assert outcome(fast) == outcome(slow) and fast.created == 8
+    assert snapshot(stores[0]) == snapshot(stores[1])
