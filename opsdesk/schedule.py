@@ -53,6 +53,13 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "users.tasks.members_recompute_all_stores",
         "schedule": crontab(minute=40, hour=17),
     },
+    # Uploaded import files of runs finished more than OPSDESK_IMPORT_RETENTION_DAYS ago are
+    # deleted (the runs stay) at 19:10 UTC = 03:10 Shanghai: after the night's imports and the
+    # 18:20 compliance scan, off the :45 re-roll and the 18:50 predictions fit.
+    "analytics-imports-purge-files": {
+        "task": "analytics.imports.tasks.purge_import_files",
+        "schedule": crontab(minute=10, hour=19),
+    },
     # Churn/CLV fit per store (analytics queue, 02:50 Shanghai): after the members recompute
     # and the RFM snapshot of the rollup, which the prediction summaries read; off the 18:20
     # compliance scan so the two heavy jobs do not share the 2 cores.

@@ -180,6 +180,12 @@ TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")  # default store time 
 USE_I18N = True
 USE_TZ = True
 OPSDESK_DEFAULT_CURRENCY = env.str("OPSDESK_DEFAULT_CURRENCY", default="CNY")
+# Playbook webhooks may post to loopback/private addresses (on-premise receivers); see
+# users/webhooks.py. Off: only public addresses.
+OPSDESK_WEBHOOK_ALLOW_PRIVATE = env.bool("OPSDESK_WEBHOOK_ALLOW_PRIVATE", default=False)
+# Uploaded import files (var/imports/) of finished runs are deleted after this many days by the
+# nightly analytics.imports.tasks.purge_import_files; the run records stay.
+OPSDESK_IMPORT_RETENTION_DAYS = env.int("OPSDESK_IMPORT_RETENTION_DAYS", default=30)
 
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "static/"

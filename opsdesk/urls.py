@@ -79,6 +79,11 @@ urlpatterns = [
         name="playbook_run",
     ),
     path(
+        "customers/playbooks/<int:playbook_id>/jobs/<int:job_id>/",
+        playbook_views.playbook_job_status,
+        name="playbook_job_status",
+    ),
+    path(
         "customers/playbooks/<int:playbook_id>/runs/<int:run_id>/export/",
         playbook_views.playbook_export,
         name="playbook_export",

@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from opsdesk.admin_scoping import StoreListFilter, StoreScopedAdmin
 from opsdesk.roles import Capability
@@ -10,10 +12,12 @@ from .models import (
     MemberLevelChange,
     Playbook,
     PlaybookContact,
+    PlaybookJob,
     PlaybookRun,
     PredictionFit,
     TierChange,
 )
+from .services import playbook_validate
 
 
 class CustomersAdmin(StoreScopedAdmin):
@@ -63,8 +67,29 @@ class MemberLevelChangeAdmin(CustomersAdmin):
     autocomplete_fields = ("customer",)
 
 
+class PlaybookAdminForm(forms.ModelForm):
+    """The admin form checks a playbook like the Playbooks page does (``playbook_validate``:
+    trigger parameters, and a webhook URL that reaches public addresses only)."""
+
+    webhook_url = forms.URLField(
+        label=Playbook._meta.get_field("webhook_url").verbose_name,
+        required=False,
+        assume_scheme="https",
+    )
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        if self.errors:
+            return
+        try:
+            playbook_validate(self.instance)
+        except ValidationError as exc:
+            self._update_errors(exc)
+
+
 @admin.register(Playbook)
 class PlaybookAdmin(CustomersAdmin):
+    form = PlaybookAdminForm
     list_display = ("name", "trigger", "action", "enabled", "holdout_share", "store")
     list_filter = (StoreListFilter, "trigger", "enabled")
     list_select_related = ("store",)
@@ -101,3 +126,10 @@ class PlaybookContactAdmin(CustomersAdmin):
     list_select_related = ("playbook", "customer", "store")
     search_fields = ("customer__external_id", "customer__name")
     autocomplete_fields = ("customer",)
+
+
+@admin.register(PlaybookJob)
+class PlaybookJobAdmin(CustomersAdmin):
+    list_display = ("playbook", "day", "status", "requested_at", "finished_at", "store")
+    list_filter = (StoreListFilter, "status")
+    list_select_related = ("playbook", "store")

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -302,8 +303,9 @@ class RunStatus(models.TextChoices):
 
 
 class PlaybookRun(StoreOwned):
-    """One day's run of a playbook: who was triggered, contacted and held out (see
-    ``PlaybookContact``). A re-run of the same day replaces it with the same assignment."""
+    """One day's run of a playbook: who was triggered — contacted and held out (see
+    ``PlaybookContact``) or skipped by the cool-down (``cooled_down_customers``). A re-run of
+    the same day replaces it with the same assignment."""
 
     playbook = models.ForeignKey(
         Playbook, on_delete=models.CASCADE, related_name="runs", verbose_name=_("playbook")
@@ -314,6 +316,12 @@ class PlaybookRun(StoreOwned):
     contacted = models.PositiveIntegerField(_("contacted"))
     held_out = models.PositiveIntegerField(_("held out"))
     cooled_down = models.PositiveIntegerField(_("skipped by cool-down"), default=0)
+    cooled_down_customers = models.JSONField(
+        _("customers skipped by cool-down"),
+        default=list,
+        blank=True,
+        help_text=_("Ids of the triggered customers the cool-down skipped, ascending."),
+    )
     status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices)
     attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
     error = models.TextField(_("error"), blank=True)
@@ -343,6 +351,11 @@ class PlaybookContact(StoreOwned):
         verbose_name=_("customer"),
     )
     day = models.DateField(_("day"))
+    trigger_key = models.CharField(
+        _("trigger"),
+        max_length=64,
+        help_text=_("The trigger and its parameters at the time of the run (the cool-down key)."),
+    )
     held_out = models.BooleanField(_("held out"))
     message = models.TextField(_("message"), blank=True)
 
@@ -355,6 +368,66 @@ class PlaybookContact(StoreOwned):
         ]
         indexes = [
             models.Index(
-                fields=["playbook", "customer", "day"], name="playbookcontact_cooldown_idx"
+                fields=["store", "trigger_key", "customer", "day"],
+                name="playbookcontact_cooldown_idx",
             )
+        ]
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DELIVERING = "delivering", _("Delivering the webhook")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+#: Statuses of a job that has not finished.
+JOB_ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DELIVERING)
+
+
+class PlaybookJob(StoreOwned):
+    """An operator's "run now": queued by the page, carried out by the Celery task
+    ``playbook_run_job``; its status and progress are what the playbook page shows."""
+
+    playbook = models.ForeignKey(
+        Playbook, on_delete=models.CASCADE, related_name="jobs", verbose_name=_("playbook")
+    )
+    day = models.DateField(_("day"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
+    run = models.ForeignKey(
+        PlaybookRun,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("run"),
+    )
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("playbook job")
+        verbose_name_plural = _("playbook jobs")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=JobStatus.values), name="playbookjob_status_valid"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["playbook", "-requested_at"], name="playbookjob_latest_idx")
         ]

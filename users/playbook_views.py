@@ -1,27 +1,45 @@
 """Playbook pages (运营剧本): list, detail with the day's list, hold-out and effect, settings,
-enable/disable, run now, export. Reading needs VIEW; every write needs EDIT_CUSTOMERS."""
+enable/disable, run now (queued as a Celery job whose progress the page polls), export.
+Reading needs VIEW; every write needs EDIT_CUSTOMERS."""
 
 import datetime
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from analytics.rfm import SEGMENTS
-from opsdesk.audit import Actor
+from opsdesk.audit import Actor, audit_as
 from opsdesk.exports import rows_to_csv_response, rows_to_xlsx_response
 from opsdesk.models import AuditSource
 from opsdesk.roles import Capability
 from opsdesk.views import store_page, store_today
 
-from .models import Playbook, PlaybookContact, PlaybookRun, Tier
-from .playbooks import contact_rows, playbook_effect, playbook_run, playbooks_install_ready_made
+from .models import (
+    JOB_ACTIVE,
+    Customer,
+    JobStatus,
+    Playbook,
+    PlaybookContact,
+    PlaybookJob,
+    PlaybookRun,
+    Tier,
+)
+from .playbooks import (
+    WEBHOOK_ATTEMPTS,
+    contact_rows,
+    playbook_effect,
+    playbooks_install_ready_made,
+)
 from .services import EDITABLE, playbook_set_enabled, playbook_update
+from .tasks import playbook_run_job
 
 EXPORT_FORMATS = ("csv", "xlsx")
 LIST_LIMIT = 500
@@ -62,6 +80,12 @@ class PlaybookForm(forms.ModelForm):
     class Meta:
         model = Playbook
         fields = [name for name in EDITABLE if name != "enabled"]
+        help_texts = {
+            "cooldown_days": gettext_lazy(
+                "Per trigger: a customer this trigger reached through any of the store's "
+                "playbooks is not reached again for it within this many days."
+            )
+        }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -116,19 +140,35 @@ def _run_of(request: HttpRequest, playbook: Playbook) -> PlaybookRun | None:
 def playbook_detail(request: HttpRequest, playbook_id: int) -> HttpResponse:
     playbook = _playbook(request, playbook_id)
     run = _run_of(request, playbook)
-    contacts = []
+    contacts, cooled = [], []
     if run is not None:
         contacts = list(
             PlaybookContact.objects.filter(run=run)
             .select_related("customer", "customer__member_level")
             .order_by("held_out", "customer__external_id")[:LIST_LIMIT]
         )
+        room = LIST_LIMIT - len(contacts)
+        if room > 0 and run.cooled_down_customers:
+            cooled = list(
+                Customer.objects.filter(
+                    store=request.store, pk__in=run.cooled_down_customers[:room]
+                ).order_by("external_id")
+            )
     can_edit = request.membership.allows(Capability.EDIT_CUSTOMERS)
+    job = (
+        PlaybookJob.objects.filter(playbook=playbook)
+        .select_related("run")
+        .order_by("-requested_at", "-pk")
+        .first()
+    )
     context = {
         "playbook": playbook,
+        "job": job,
+        "job_state": job_state(job) if job is not None else None,
         "run": run,
         "runs": list(PlaybookRun.objects.filter(playbook=playbook).order_by("-day", "-pk")[:30]),
         "contacts": contacts,
+        "cooled": cooled,
         "list_limit": LIST_LIMIT,
         "effect": playbook_effect(playbook=playbook),
         "can_edit": can_edit,
@@ -186,29 +226,118 @@ def playbook_toggle(request: HttpRequest, playbook_id: int) -> HttpResponse:
     return redirect("playbook_detail", playbook_id=playbook.pk)
 
 
+#: A job queued or running for longer than this is taken as lost (a worker died) and does
+#: not block a new "run now".
+JOB_STALE_AFTER = datetime.timedelta(minutes=30)
+
+
+def _active_job(playbook: Playbook) -> PlaybookJob | None:
+    return (
+        PlaybookJob.objects.filter(
+            playbook=playbook,
+            status__in=JOB_ACTIVE,
+            requested_at__gte=timezone.now() - JOB_STALE_AFTER,
+        )
+        .order_by("-requested_at", "-pk")
+        .first()
+    )
+
+
 @require_POST
 @store_page
 def playbook_run_now(request: HttpRequest, playbook_id: int) -> HttpResponse:
-    """Run the playbook for the store's yesterday (the latest complete day) now; a re-run of
-    that day gives the same list and hold-out."""
+    """Queue a run of the playbook for the store's yesterday (the latest complete day) and
+    return at once; the Celery task ``playbook_run_job`` does the work (in-process without a
+    broker) and the page shows the job's progress. A re-run of that day gives the same list
+    and hold-out."""
     _require_edit(request)
     playbook = _playbook(request, playbook_id)
     if not playbook.enabled:
         messages.error(request, _("Enable the playbook before running it."))
         return redirect("playbook_detail", playbook_id=playbook.pk)
     day = store_today(request) - datetime.timedelta(days=1)
-    run = playbook_run(playbook=playbook, day=day, actor=_actor(request))
+    with transaction.atomic():
+        # Lock the playbook so two clicks cannot queue two jobs.
+        Playbook.objects.select_for_update().filter(pk=playbook.pk).first()
+        if _active_job(playbook) is not None:
+            messages.info(request, _("This playbook is already running; see its progress below."))
+            return redirect("playbook_detail", playbook_id=playbook.pk)
+        job = PlaybookJob.objects.create(
+            store=playbook.store,
+            playbook=playbook,
+            day=day,
+            requested_by=request.user,
+            requested_at=timezone.now(),
+        )
+        audit_as(
+            _actor(request),
+            store=playbook.store,
+            action="playbook.run_requested",
+            obj=playbook,
+            changes={"day": day, "job": job.pk},
+        )
+        transaction.on_commit(lambda: playbook_run_job.delay(job.pk))
     messages.success(
         request,
-        _("Ran for %(day)s: %(triggered)d triggered, %(contacted)d contacted, %(held)d held out.")
-        % {
-            "day": day.isoformat(),
+        _("Queued the run for %(day)s; its progress shows below.") % {"day": day.isoformat()},
+    )
+    return redirect("playbook_detail", playbook_id=playbook.pk)
+
+
+def job_state(job: PlaybookJob) -> dict:
+    """What the page (and its poller) shows of a job: ``text`` is the status line."""
+    run = job.run
+    stale = job.status in JOB_ACTIVE and job.requested_at < timezone.now() - JOB_STALE_AFTER
+    text = str(job.get_status_display())
+    if job.status == JobStatus.DELIVERING or (job.attempts and run is not None):
+        text += " " + _("(webhook attempt %(attempt)d of %(attempts)d)") % {
+            "attempt": job.attempts,
+            "attempts": WEBHOOK_ATTEMPTS,
+        }
+    if job.status == JobStatus.DONE and run is not None:
+        text += ": " + _("%(triggered)d triggered, %(contacted)d contacted, %(held)d held out.") % {
             "triggered": run.triggered,
             "contacted": run.contacted,
             "held": run.held_out,
+        }
+    if job.error:
+        text += ": " + job.error
+    if stale:
+        text += " " + _("(not finished after 30 minutes: the worker may have stopped; run again)")
+    return {
+        "text": text,
+        "id": job.pk,
+        "day": job.day.isoformat(),
+        "status": job.status,
+        "status_label": str(job.get_status_display()),
+        "active": job.status in JOB_ACTIVE and not stale,
+        "attempts": job.attempts,
+        "error": job.error,
+        "requested_at": job.requested_at.isoformat(),
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "run": None
+        if run is None
+        else {
+            "id": run.pk,
+            "triggered": run.triggered,
+            "contacted": run.contacted,
+            "held_out": run.held_out,
+            "status": run.status,
         },
+    }
+
+
+@require_GET
+@store_page
+def playbook_job_status(request: HttpRequest, playbook_id: int, job_id: int) -> JsonResponse:
+    """The status of a "run now" job as JSON, polled by the playbook page."""
+    playbook = _playbook(request, playbook_id)
+    job = get_object_or_404(
+        PlaybookJob.objects.select_related("run"), store=request.store, playbook=playbook, pk=job_id
     )
-    return redirect("playbook_detail", playbook_id=playbook.pk)
+    response = JsonResponse(job_state(job))
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_GET

@@ -10,8 +10,18 @@ the latest day from the page):
    after it (up to the end of D); churn_risk — churn risk (1 - P(alive)) of the latest fit
    at least ``P.churn_threshold``; birthday — birthday (month and day) on D; member_day — D
    is day ``P.member_day`` of the month: every customer with a member level.
-2. **Cool-down**: a customer already triggered by P (contacted or held out) on a day less
-   than ``P.cooldown_days`` before D is skipped (counted as ``cooled_down``).
+2. **Cool-down, per trigger**: the store never reaches a customer twice for the same trigger
+   within a cool-down. The trigger is the kind with its parameters (``trigger_key``:
+   ``entered_tier:dormant``, ``rfm_segment:at_risk``, ``abandoned_cart:24h``,
+   ``churn_risk:0.7``, ``birthday``, ``member_day:18``), recorded on every contact, so it
+   is shared by all the store's playbooks with that trigger and survives later edits of a
+   playbook. A customer triggered for key K (contacted or held out — a held-out customer
+   must not be contacted by a sibling playbook while being measured) on a day E with
+   ``D - P.cooldown_days < E <= D`` by any playbook of the store is skipped (counted in
+   ``cooled_down``, listed in ``cooled_down_customers``); P's own earlier run of D is
+   replaced, so it does not count. With a 30-day cool-down, a customer reached on 1 November
+   is skipped up to 30 November and can be reached again on 1 December; 0 days means no
+   cool-down.
 3. **Hold-out**: customer c is held out when ``h(P, c) < P.holdout_share``, with
    ``h`` = the first 8 bytes of SHA-256("playbook:<P.id>:customer:<c.id>") as a fraction of
    2^64: uniform, independent of the day and of who else was triggered, so a re-run (or the
@@ -19,7 +29,9 @@ the latest day from the page):
 4. **Action**: the contacted customers' list with the message template filled in (exported
    as CSV/XLSX through ``opsdesk.exports``), or a webhook POST of the run as JSON, signed
    with HMAC-SHA256 of the body under ``P.webhook_secret`` (header
-   ``X-Opsdesk-Signature: sha256=<hex>``), retried on connection errors, 5xx and 429.
+   ``X-Opsdesk-Signature: sha256=<hex>``), retried on connection errors, 5xx and 429, only
+   to public addresses (``users.webhooks``: checked again before every attempt, connected to
+   the checked address).
 
 A re-run of the same (P, D) replaces that run's rows with the same assignment.
 
@@ -38,8 +50,7 @@ import json
 import logging
 import math
 import time
-import urllib.error
-import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -55,6 +66,7 @@ from analytics.rollups.days import day_bounds
 from opsdesk.audit import Actor, audit_as
 from opsdesk.models import Store
 
+from . import webhooks
 from .models import (
     ActionKind,
     Customer,
@@ -133,6 +145,23 @@ def triggered_customers(*, playbook: Playbook, day: datetime.date) -> list[int]:
     return sorted({int(i) for i in ids})
 
 
+def trigger_key(playbook: Playbook) -> str:
+    """The cool-down key of the playbook's trigger: the kind and the parameters that define
+    it (see the module docstring)."""
+    kind = playbook.trigger
+    if kind == TriggerKind.ENTERED_TIER:
+        return f"entered_tier:{playbook.tier}"
+    if kind == TriggerKind.RFM_SEGMENT:
+        return f"rfm_segment:{playbook.segment}"
+    if kind == TriggerKind.ABANDONED_CART:
+        return f"abandoned_cart:{playbook.cart_hours}h"
+    if kind == TriggerKind.CHURN_RISK:
+        return f"churn_risk:{Decimal(playbook.churn_threshold).normalize():f}"
+    if kind == TriggerKind.MEMBER_DAY:
+        return f"member_day:{playbook.member_day}"
+    return str(kind)
+
+
 # --- hold-out --------------------------------------------------------------------------------
 
 
@@ -193,10 +222,14 @@ def webhook_deliver(
     attempts: int = WEBHOOK_ATTEMPTS,
     backoff_seconds: float = 2.0,
     timeout: float = WEBHOOK_TIMEOUT_SECONDS,
+    on_attempt: Callable[[int], None] | None = None,
 ) -> Delivery:
     """POST ``payload`` as JSON with its signature; retry connection errors, timeouts, 5xx and
     429 up to ``attempts`` tries in all, waiting ``backoff_seconds`` x 2^(try - 1) between.
-    Any other 4xx is final (the receiver rejected the request)."""
+    Any other status is final: 4xx (the receiver rejected the request), 3xx (redirects are
+    not followed). Before every try the URL is checked and resolved again
+    (``users.webhooks.webhook_target``); a refused target is final. ``on_attempt(n)`` is
+    called before try n (progress for the page)."""
     body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
     headers = {
         "Content-Type": "application/json; charset=utf-8",
@@ -206,18 +239,23 @@ def webhook_deliver(
     }
     error = ""
     for attempt in range(1, attempts + 1):
-        request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+        if on_attempt is not None:
+            on_attempt(attempt)
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                if 200 <= response.status < 300:
-                    return Delivery(True, attempt, "")
-                error = f"HTTP {response.status}"
-        except urllib.error.HTTPError as exc:
-            error = f"HTTP {exc.code}"
-            if exc.code < 500 and exc.code != 429:
+            target = webhooks.webhook_target(url)
+        except webhooks.WebhookRefused as exc:
+            logger.warning("playbook_webhook_refused url=%s error=%s", url, exc)
+            return Delivery(False, attempt, str(exc))
+        try:
+            status = webhooks.post(target, body=body, headers=headers, timeout=timeout)
+        except OSError as exc:  # refused, reset, timeout, TLS failure
+            error = str(exc) or exc.__class__.__name__
+        else:
+            if 200 <= status < 300:
+                return Delivery(True, attempt, "")
+            error = f"HTTP {status}"
+            if status < 500 and status != 429:
                 return Delivery(False, attempt, error)
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-            error = str(getattr(exc, "reason", exc))
         logger.warning("playbook_webhook_failed url=%s attempt=%s error=%s", url, attempt, error)
         if attempt < attempts:
             time.sleep(backoff_seconds * 2 ** (attempt - 1))
@@ -227,13 +265,19 @@ def webhook_deliver(
 # --- run -------------------------------------------------------------------------------------
 
 
-def _cooled_down(playbook: Playbook, day: datetime.date, ids: list[int]) -> set[int]:
+def _cooled_down(playbook: Playbook, key: str, day: datetime.date, ids: list[int]) -> set[int]:
+    """Of ``ids``, those the store's playbooks triggered for ``key`` on a day in
+    (day - cooldown_days, day]."""
     if not playbook.cooldown_days or not ids:
         return set()
     since = day - datetime.timedelta(days=playbook.cooldown_days - 1)
     return set(
         PlaybookContact.objects.filter(
-            playbook=playbook, day__gte=since, day__lt=day, customer_id__in=ids
+            store_id=playbook.store_id,
+            trigger_key=key,
+            day__gte=since,
+            day__lte=day,
+            customer_id__in=ids,
         ).values_list("customer_id", flat=True)
     )
 
@@ -245,21 +289,26 @@ def playbook_run(
     actor: Actor,
     now: datetime.datetime | None = None,
     backoff_seconds: float = 2.0,
+    on_delivery_attempt: Callable[[PlaybookRun, int], None] | None = None,
 ) -> PlaybookRun:
     """Run ``playbook`` for local ``day`` (see the module docstring): replace that day's run
     and contacts in one transaction (keeping the first run's ``ran_at``), then deliver the
     webhook (outside the transaction, so a slow receiver holds no lock) and record its
-    outcome on the run."""
+    outcome on the run. ``on_delivery_attempt(run, n)`` is called before webhook try n."""
     now = now or timezone.now()
+    key = trigger_key(playbook)
     ids = triggered_customers(playbook=playbook, day=day)
     with transaction.atomic():
+        # One run of a trigger at a time in the store: two playbooks sharing a trigger must
+        # see each other's contacts for the cool-down (the lock is on the store row).
+        Store.objects.select_for_update().filter(pk=playbook.store_id).first()
         earlier = PlaybookRun.objects.filter(playbook=playbook, day=day).first()
         if earlier is not None:
             # A re-run keeps the first contact time: the effect windows start when the
             # customers were first contacted, not when a retry happened.
             now = earlier.ran_at
             earlier.delete()
-        skipped = _cooled_down(playbook, day, ids)
+        skipped = _cooled_down(playbook, key, day, ids)
         eligible = [i for i in ids if i not in skipped]
         held = {i for i in eligible if is_held_out(playbook.pk, i, playbook.holdout_share)}
         customers = {
@@ -277,6 +326,7 @@ def playbook_run(
             contacted=len(eligible) - len(held),
             held_out=len(held),
             cooled_down=len(skipped),
+            cooled_down_customers=sorted(skipped),
             status=RunStatus.DONE,
         )
         PlaybookContact.objects.bulk_create(
@@ -287,6 +337,7 @@ def playbook_run(
                     playbook=playbook,
                     customer_id=i,
                     day=day,
+                    trigger_key=key,
                     held_out=i in held,
                     message=""
                     if i in held
@@ -303,6 +354,7 @@ def playbook_run(
             obj=playbook,
             changes={
                 "day": day,
+                "trigger": key,
                 "triggered": run.triggered,
                 "contacted": run.contacted,
                 "held_out": run.held_out,
@@ -315,6 +367,11 @@ def playbook_run(
             secret=playbook.webhook_secret,
             payload=webhook_payload(run),
             backoff_seconds=backoff_seconds,
+            on_attempt=(
+                (lambda attempt: on_delivery_attempt(run, attempt))
+                if on_delivery_attempt is not None
+                else None
+            ),
         )
         run.status = RunStatus.DELIVERED if delivery.delivered else RunStatus.FAILED
         run.attempts = delivery.attempts
@@ -617,6 +674,7 @@ __all__ = [
     "playbooks_install_ready_made",
     "proportion_difference",
     "sign",
+    "trigger_key",
     "triggered_customers",
     "webhook_deliver",
     "welch_difference",

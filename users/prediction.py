@@ -14,6 +14,7 @@ the population mean for one-time buyers) and CLV = expected purchases x expected
 """
 
 import datetime
+import io
 import logging
 import time
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
@@ -118,8 +119,31 @@ def fit_and_predict(inputs: PredictionInputs, *, horizon_days: int = HORIZON_DAY
     )
 
 
+def _copy_out(sql: str, params: list, columns: list[str], dtypes: dict) -> pd.DataFrame:
+    """PostgreSQL: ``COPY (sql) TO STDOUT`` as CSV straight into pandas (no Python object per
+    value: an order of magnitude faster than a cursor for a million rows)."""
+    with connection.cursor() as cursor:
+        query = cursor.cursor.mogrify(sql, params)
+        query = query.decode() if isinstance(query, bytes) else query
+        buffer = io.StringIO()
+        cursor.cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", buffer)
+    buffer.seek(0)
+    return pd.read_csv(buffer, header=None, names=columns, dtype=dtypes)
+
+
 def _orders_frame(store: Store, as_of: datetime.date) -> pd.DataFrame:
     _start, end = day_bounds(store.zone, as_of)
+    if connection.vendor == "postgresql":
+        # The same values as below, computed by the database: the store-local day as a date
+        # ordinal and the paid amount in cents.
+        return _copy_out(
+            f"SELECT customer_id, ((paid_at AT TIME ZONE %s)::date - DATE '1970-01-01') "
+            f"+ {_EPOCH_ORDINAL}, ROUND(paid_amount * 100)::bigint FROM analytics_order "
+            "WHERE store_id = %s AND paid_at IS NOT NULL AND paid_at < %s",
+            [store.time_zone, store.pk, end],
+            ["customer_id", "day", "cents"],
+            {"customer_id": np.int64, "day": np.int64, "cents": np.int64},
+        )
     frame = pd.DataFrame.from_records(
         Order.objects.filter(store=store, paid_at__isnull=False, paid_at__lt=end)
         .values_list("customer_id", "paid_at", "paid_amount")
@@ -143,13 +167,99 @@ def _money(value: float) -> Decimal | None:
     return Decimal(repr(round(float(value), 2))).quantize(_CENT)
 
 
+def _prediction_frame(store: Store, inputs: PredictionInputs, predicted: Predicted) -> pd.DataFrame:
+    """One row per customer, columns as in ``users_customerprediction`` (money rounded to
+    cents, None where there is no value), with the previous fit's P(alive)."""
+    if connection.vendor == "postgresql":
+        previous = _copy_out(
+            "SELECT customer_id, p_alive FROM users_customerprediction WHERE store_id = %s",
+            [store.pk],
+            ["customer_id", "previous_p_alive"],
+            {"customer_id": np.int64, "previous_p_alive": np.float64},
+        )
+    else:
+        previous = pd.DataFrame.from_records(
+            CustomerPrediction.objects.filter(store=store).values_list("customer_id", "p_alive"),
+            columns=["customer_id", "previous_p_alive"],
+        )
+    frame = pd.DataFrame(
+        {
+            "customer_id": inputs.customer_id,
+            "repeat_purchases": inputs.x.astype(np.int64),
+            "p_alive": predicted.p_alive.astype(np.float64),
+            "expected_purchases_90d": predicted.expected_purchases.astype(np.float64),
+        }
+    )
+    for column, values in (
+        ("expected_order_value", predicted.expected_value),
+        ("clv_90d", predicted.clv),
+    ):
+        if values is None:
+            frame[column] = np.nan
+        else:
+            money = np.round(np.asarray(values, dtype=np.float64), 2)
+            frame[column] = np.where(np.isfinite(money), money, np.nan)
+    return frame.merge(previous, on="customer_id", how="left")
+
+
+def _write_predictions(
+    store: Store, fit: PredictionFit, inputs: PredictionInputs, predicted: Predicted
+) -> int:
+    """Replace the store's ``CustomerPrediction`` rows (inside the caller's transaction):
+    COPY on PostgreSQL, ``bulk_create`` elsewhere. Returns the number written."""
+    frame = _prediction_frame(store, inputs, predicted)
+    CustomerPrediction.objects.filter(store=store).delete()
+    if connection.vendor == "postgresql":
+        frame.insert(0, "store_id", store.pk)
+        frame.insert(1, "fit_id", fit.pk)
+        buffer = io.StringIO()
+        frame.to_csv(buffer, index=False, header=False, na_rep="\\N")  # floats: repr, exact
+        buffer.seek(0)
+        with connection.cursor() as cursor:
+            cursor.cursor.copy_expert(
+                f"COPY users_customerprediction ({', '.join(frame.columns)}) FROM STDIN "
+                "WITH (FORMAT csv, NULL '\\N')",
+                buffer,
+            )
+        return len(frame)
+    rows = [
+        CustomerPrediction(
+            store_id=store.pk,
+            customer_id=customer_id,
+            fit=fit,
+            repeat_purchases=repeat,
+            p_alive=p_alive,
+            previous_p_alive=None if previous != previous else previous,
+            expected_purchases_90d=purchases,
+            expected_order_value=None if value != value else _money(value),
+            clv_90d=None if clv != clv else _money(clv),
+        )
+        for customer_id, repeat, p_alive, purchases, value, clv, previous in zip(
+            frame["customer_id"].tolist(),
+            frame["repeat_purchases"].tolist(),
+            frame["p_alive"].tolist(),
+            frame["expected_purchases_90d"].tolist(),
+            frame["expected_order_value"].tolist(),
+            frame["clv_90d"].tolist(),
+            frame["previous_p_alive"].tolist(),
+            strict=True,
+        )
+    ]
+    CustomerPrediction.objects.bulk_create(rows, batch_size=5_000)
+    return len(rows)
+
+
 def predictions_fit(*, store: Store, as_of: datetime.date) -> PredictionFit:
     """Fit the store's models on its paid orders up to the end of local ``as_of`` and replace
     its customer predictions (keeping each customer's previous P(alive)). One transaction.
 
     Raises ``btyd.FitError`` (nothing written) when the history cannot identify the model."""
-    inputs = purchase_summary(_orders_frame(store, as_of), as_of_ordinal=as_of.toordinal())
+    started = time.perf_counter()
+    orders = _orders_frame(store, as_of)
+    read = time.perf_counter()
+    inputs = purchase_summary(orders, as_of_ordinal=as_of.toordinal())
     outcome = fit_and_predict(inputs)
+    fitted = time.perf_counter()
     predicted = outcome.predicted
     gamma_gamma = outcome.gamma_gamma
     with transaction.atomic():
@@ -169,34 +279,17 @@ def predictions_fit(*, store: Store, as_of: datetime.date) -> PredictionFit:
             gamma=gamma_gamma.gamma if gamma_gamma else None,
             seconds=outcome.seconds,
         )
-        previous = dict(
-            CustomerPrediction.objects.filter(store=store).values_list("customer_id", "p_alive")
-        )
-        CustomerPrediction.objects.filter(store=store).delete()
-        rows = [
-            CustomerPrediction(
-                store_id=store.pk,
-                customer_id=int(customer_id),
-                fit=fit,
-                repeat_purchases=int(inputs.x[i]),
-                p_alive=float(predicted.p_alive[i]),
-                previous_p_alive=previous.get(int(customer_id)),
-                expected_purchases_90d=float(predicted.expected_purchases[i]),
-                expected_order_value=(
-                    _money(predicted.expected_value[i])
-                    if predicted.expected_value is not None
-                    else None
-                ),
-                clv_90d=_money(predicted.clv[i]) if predicted.clv is not None else None,
-            )
-            for i, customer_id in enumerate(inputs.customer_id)
-        ]
-        CustomerPrediction.objects.bulk_create(rows, batch_size=5_000)
+        written = _write_predictions(store, fit, inputs, predicted)
     logger.info(
-        "predictions_fitted store_id=%s customers=%s seconds=%.2f",
+        "predictions_fitted store_id=%s customers=%s orders=%s read=%.2fs "
+        "summary_fit_predict=%.2fs (fit_predict=%.2fs) write=%.2fs",
         store.pk,
-        len(rows),
+        written,
+        len(orders),
+        read - started,
+        fitted - read,
         outcome.seconds,
+        time.perf_counter() - fitted,
     )
     return fit
 

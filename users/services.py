@@ -3,7 +3,6 @@ recomputed by ``users.members``, predictions by ``users.prediction``, playbook r
 ``users.playbooks``.)"""
 
 from decimal import Decimal
-from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from analytics.rfm import SEGMENTS_BY_CODE
 from opsdesk.audit import Actor, audit_as, field_changes
 
+from . import webhooks
 from .models import ActionKind, Playbook, Tier, TriggerKind
 
 #: Fields an operator may change on a playbook.
@@ -37,8 +37,8 @@ EDITABLE = (
 def playbook_validate(playbook: Playbook) -> None:
     """Raise ``ValidationError`` naming each field whose value does not fit the trigger or
     action: a tier for entered_tier, a segment for rfm_segment, a threshold in (0, 1) for
-    churn_risk, a day 1..31 for member_day, a URL and a secret for webhooks, a hold-out share
-    in [0, 1)."""
+    churn_risk, a day 1..31 for member_day, a URL that resolves to public addresses only
+    (``users.webhooks``) and a secret for webhooks, a hold-out share in [0, 1)."""
     errors: dict[str, str] = {}
     if playbook.trigger == TriggerKind.ENTERED_TIER and playbook.tier not in Tier.values:
         errors["tier"] = _("Choose the tier whose entrants this playbook contacts.")
@@ -55,8 +55,11 @@ def playbook_validate(playbook: Playbook) -> None:
     if playbook.action == ActionKind.WEBHOOK:
         if not playbook.webhook_url:
             errors["webhook_url"] = _("A webhook playbook needs the URL to POST to.")
-        elif urlsplit(playbook.webhook_url).scheme not in ("http", "https"):
-            errors["webhook_url"] = _("The webhook URL must start with http:// or https://.")
+        else:
+            try:
+                webhooks.webhook_target(playbook.webhook_url)
+            except webhooks.WebhookRefused as exc:
+                errors["webhook_url"] = str(exc)
         if len(playbook.webhook_secret) < 16:
             errors["webhook_secret"] = _(
                 "Give a signing secret of at least 16 characters; the receiver checks the "
@@ -80,7 +83,10 @@ def playbook_update(*, playbook: Playbook, actor: Actor, **values) -> Playbook:
     before = {name: getattr(playbook, name) for name in values}
     for name, value in values.items():
         setattr(playbook, name, value)
-    playbook_validate(playbook)
+    if values != {"enabled": False}:
+        # Disabling alone is always allowed (a webhook host that stopped resolving, or now
+        # resolves inside, must not keep a playbook running).
+        playbook_validate(playbook)
     changes = field_changes(before, values)
     changes.pop("webhook_secret", None)  # never in the log
     with transaction.atomic():

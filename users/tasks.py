@@ -7,6 +7,7 @@ import logging
 from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from analytics.rollups.days import local_yesterday
 from opsdesk.audit import Actor
@@ -14,7 +15,7 @@ from opsdesk.models import AuditSource, Store
 
 from . import btyd
 from .members import members_recompute
-from .models import Playbook
+from .models import JobStatus, Playbook, PlaybookJob, RunStatus
 from .playbooks import playbook_run, playbooks_install_ready_made
 from .prediction import predictions_fit
 
@@ -128,3 +129,50 @@ def playbooks_run_daily() -> int:
             playbook_run_for_day.delay(playbook_id, day_iso)
             enqueued += 1
     return enqueued
+
+
+@shared_task
+def playbook_run_job(job_id: int) -> int | None:
+    """Carry out an operator's "run now" (a ``PlaybookJob``), recording its progress on the
+    job: running -> delivering (the webhook try number) -> done or failed. Returns the run
+    id. A job that is no longer queued (delivered twice by the broker) is left alone."""
+    claimed = PlaybookJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING, started_at=timezone.now()
+    )
+    if not claimed:
+        logger.info("playbook_job_skipped job_id=%s reason=not_queued", job_id)
+        return None
+    job = PlaybookJob.objects.select_related("playbook__store", "requested_by").get(pk=job_id)
+    playbook = job.playbook
+    if not playbook.enabled:
+        _job_finish(job, JobStatus.FAILED, error=_("The playbook was disabled before it ran."))
+        return None
+    actor = Actor(user=job.requested_by, source=AuditSource.WEB)
+
+    def delivering(run, attempt: int) -> None:
+        PlaybookJob.objects.filter(pk=job.pk).update(
+            status=JobStatus.DELIVERING, run=run, attempts=attempt
+        )
+
+    try:
+        run = playbook_run(
+            playbook=playbook, day=job.day, actor=actor, on_delivery_attempt=delivering
+        )
+    except Exception as exc:
+        logger.exception("playbook_job_failed job_id=%s", job.pk)
+        # Recorded on the job for the page (not re-raised: in eager mode that would turn the
+        # operator's request into a server error instead of showing the failure).
+        _job_finish(job, JobStatus.FAILED, error=f"{exc.__class__.__name__}: {exc}")
+        return None
+    job.run = run
+    job.attempts = run.attempts
+    status = JobStatus.FAILED if run.status == RunStatus.FAILED else JobStatus.DONE
+    _job_finish(job, status, error=run.error)
+    return run.pk
+
+
+def _job_finish(job: PlaybookJob, status: str, *, error: str = "") -> None:
+    job.status = status
+    job.error = error[:1000]
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "error", "finished_at", "run", "attempts"])

@@ -23,7 +23,12 @@ from opsdesk.audit import Actor
 from opsdesk.models import AuditSource, Store
 from users import btyd
 from users.models import Customer, Playbook, PlaybookContact, PlaybookRun, RunStatus
-from users.playbooks import fill_message, is_held_out, playbooks_install_ready_made
+from users.playbooks import (
+    fill_message,
+    is_held_out,
+    playbooks_install_ready_made,
+    trigger_key,
+)
 from users.prediction import predictions_fit
 
 logger = logging.getLogger(__name__)
@@ -81,6 +86,7 @@ def demo_playbooks_seed(*, store: Store, end: datetime.date) -> int:
             )
         }
         contacts: list[PlaybookContact] = []
+        key = trigger_key(wakeup)  # the cool-down key the daily task records
         for day in days:
             ids = sorted(entries.get(day, []))
             held = {c for c in ids if is_held_out(wakeup.pk, c, wakeup.holdout_share)}
@@ -104,6 +110,7 @@ def demo_playbooks_seed(*, store: Store, end: datetime.date) -> int:
                     playbook=wakeup,
                     customer_id=c,
                     day=day,
+                    trigger_key=key,
                     held_out=c in held,
                     message=""
                     if c in held

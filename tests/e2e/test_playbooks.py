@@ -13,9 +13,9 @@ from django.utils import timezone
 from opsdesk.roles import Role
 from tests.conftest import PASSWORD
 from tests.factories import CustomerFactory, MembershipFactory, StoreFactory, TierChangeFactory
-from users.models import Playbook, Tier
+from users.models import JobStatus, Playbook, PlaybookJob, Tier
 from users.playbooks import is_held_out, playbooks_install_ready_made
-from users.tasks import TASK_ACTOR
+from users.tasks import TASK_ACTOR, playbook_run_job
 
 pytestmark = [pytest.mark.e2e]
 
@@ -43,17 +43,15 @@ def test_operator_enables_runs_and_exports_the_wakeup_playbook(page, shop, live_
     wakeup = Playbook.objects.get(store=store, code="dormant_wakeup")
     held = {c.external_id for c in dormant if is_held_out(wakeup.pk, c.pk, wakeup.holdout_share)}
 
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill("xiaoli")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server.url}/")
+    login(page, live_server)
 
     page.goto("/customers/playbooks/")
     page.locator('tr[data-playbook="dormant_wakeup"] a').click()
     page.get_by_test_id("toggle").click()
     page.get_by_test_id("run-now").click()
+    # In-process tasks here: the job has run by the time the page comes back.
     page.get_by_test_id("triggered").wait_for()
+    assert page.get_by_test_id("job").get_attribute("data-status") == "done"
     assert page.get_by_test_id("triggered").inner_text() == "40"
     assert page.get_by_test_id("held-out").inner_text() == str(len(held))
     assert page.locator('tr[data-group="held"]').count() == len(held)
@@ -64,4 +62,37 @@ def test_operator_enables_runs_and_exports_the_wakeup_playbook(page, shop, live_
     text = pathlib.Path(download.value.path()).read_text(encoding="utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert {row[0] for row in rows[1:]} == {c.external_id for c in dormant} - held
+    assert page.console_errors == [], page.console_errors
+
+
+def login(page, live_server):
+    page.goto("/accounts/login/")
+    page.get_by_label("用户名").fill("xiaoli")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def test_the_page_follows_a_queued_run_until_it_is_done(page, shop, live_server):
+    """A job still waiting for a worker: the page says so, Run now is disabled, and the page
+    polls the job; when the worker has run it, the page reloads with the day's list."""
+    store, _dormant = shop
+    wakeup = Playbook.objects.get(store=store, code="dormant_wakeup")
+    wakeup.enabled = True
+    wakeup.save()
+    yesterday = timezone.localdate(timezone=store.zone) - datetime.timedelta(days=1)
+    job = PlaybookJob.objects.create(
+        store=store, playbook=wakeup, day=yesterday, requested_at=timezone.now()
+    )
+    login(page, live_server)
+    page.goto(f"/customers/playbooks/{wakeup.pk}/")
+    assert page.get_by_test_id("job").get_attribute("data-status") == "queued"
+    assert page.get_by_test_id("job-status").inner_text()  # "排队中" (Queued)
+    assert page.get_by_test_id("run-now").is_disabled()
+
+    playbook_run_job(job.pk)  # the worker
+    page.get_by_test_id("triggered").wait_for(timeout=15_000)
+    assert page.get_by_test_id("triggered").inner_text() == "40"
+    assert page.get_by_test_id("job").get_attribute("data-status") == JobStatus.DONE
+    assert page.get_by_test_id("run-now").is_enabled()
     assert page.console_errors == [], page.console_errors

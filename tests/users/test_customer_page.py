@@ -10,9 +10,11 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from analytics.models import RfmScore
+from opsdesk.models import AuditEntry
 from opsdesk.roles import Role
 from tests.analytics.handworked import SHANGHAI, at
 from tests.factories import (
@@ -27,9 +29,11 @@ from tests.factories import (
 from users.members import members_recompute
 from users.models import (
     CustomerPrediction,
+    JobStatus,
     MemberLevelChange,
     Playbook,
     PlaybookContact,
+    PlaybookJob,
     PlaybookRun,
     PredictionFit,
     RunStatus,
@@ -222,7 +226,9 @@ def test_everyone_currently_in_a_tier_export(shop, client):
     assert active[1][:6] == ["ann-01", "Ann", "active", "2026-11-05", "Gold", "600"]
 
 
-def test_operator_enables_runs_and_exports_the_wakeup_playbook(shop, client):
+def test_operator_enables_runs_and_exports_the_wakeup_playbook(
+    shop, client, django_capture_on_commit_callbacks
+):
     store, _ann, _stranger, wakeup = shop
     client = client_as(client, store)
     yesterday = datetime.date.today() - datetime.timedelta(days=1)
@@ -242,8 +248,12 @@ def test_operator_enables_runs_and_exports_the_wakeup_playbook(shop, client):
     assert response.status_code == 302
     wakeup.refresh_from_db()
     assert wakeup.enabled
-    client.post(reverse("playbook_run", args=[wakeup.pk]))
+    # Run now queues the job; it runs on commit (in-process here, a worker in production).
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("playbook_run", args=[wakeup.pk]))
     run = PlaybookRun.objects.get(playbook=wakeup, day=yesterday)
+    job = PlaybookJob.objects.get(playbook=wakeup)
+    assert (job.status, job.run, job.day) == (JobStatus.DONE, run, yesterday)
     held = {c.external_id for c in dormant if is_held_out(wakeup.pk, c.pk, Decimal("0.1"))}
     assert (run.triggered, run.held_out, run.contacted) == (30, len(held), 30 - len(held))
 
@@ -261,6 +271,161 @@ def test_operator_enables_runs_and_exports_the_wakeup_playbook(shop, client):
     assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
     bad = client.get(reverse("playbook_export", args=[wakeup.pk, run.pk]), {"format": "pdf"})
     assert bad.status_code == 400
+
+
+def test_run_now_returns_at_once_and_the_page_follows_the_job(
+    shop, client, django_capture_on_commit_callbacks
+):
+    """The request only queues the job; the page shows it queued (Run now disabled, the
+    poller's script loaded), the status URL answers its state, a second click queues no
+    second job; once the task has run, the state is done with the run's counts."""
+    from django.utils import timezone
+
+    store, _ann, _stranger, wakeup = shop
+    client = client_as(client, store)
+    yesterday = timezone.localdate(timezone=store.zone) - datetime.timedelta(days=1)
+    for i in range(3):
+        TierChangeFactory(
+            customer=CustomerFactory(store=store, external_id=f"w{i}"),
+            day=yesterday,
+            tier=Tier.DORMANT,
+            previous_tier=Tier.ACTIVE,
+        )
+    wakeup.enabled = True
+    wakeup.holdout_share = Decimal("0")
+    wakeup.save()
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = client.post(reverse("playbook_run", args=[wakeup.pk]))
+    assert response.status_code == 302
+    assert len(queued) == 1  # the task is sent after the commit
+    job = PlaybookJob.objects.get(playbook=wakeup)
+    assert (job.status, job.run, job.requested_by.username) == (JobStatus.QUEUED, None, "op")
+    assert not PlaybookRun.objects.filter(playbook=wakeup, day=yesterday).exists()
+
+    page = client.get(reverse("playbook_detail", args=[wakeup.pk])).content.decode()
+    assert re.search(r'data-testid="run-now" disabled', page)
+    assert 'data-status="queued"' in page and "users/playbook_job.js" in page
+    status_url = reverse("playbook_job_status", args=[wakeup.pk, job.pk])
+    assert client.get(status_url).json() | {"requested_at": None} == {
+        "text": "Queued",
+        "id": job.pk,
+        "day": yesterday.isoformat(),
+        "status": "queued",
+        "status_label": "Queued",
+        "active": True,
+        "attempts": 0,
+        "error": "",
+        "requested_at": None,
+        "finished_at": None,
+        "run": None,
+    }
+    with django_capture_on_commit_callbacks(execute=False) as again:
+        client.post(reverse("playbook_run", args=[wakeup.pk]))
+    assert (len(again), PlaybookJob.objects.count()) == (0, 1)
+
+    queued[0]()  # the worker takes the task
+    state = client.get(status_url).json()
+    assert (state["status"], state["active"]) == ("done", False)
+    assert state["run"]["triggered"] == 3 and state["run"]["contacted"] == 3
+    assert state["text"] == "Done: 3 triggered, 3 contacted, 0 held out."
+    page = client.get(reverse("playbook_detail", args=[wakeup.pk])).content.decode()
+    assert field_text(page, "triggered") == "3"
+    assert "users/playbook_job.js" not in page  # nothing left to poll
+    assert AuditEntry.objects.filter(action="playbook.run_requested").count() == 1
+    assert AuditEntry.objects.filter(action="playbook.run").count() == 1
+
+
+def test_a_job_of_a_playbook_disabled_meanwhile_fails_with_the_reason(shop):
+    from django.utils import timezone
+
+    from users.tasks import playbook_run_job
+
+    store, _ann, _stranger, wakeup = shop
+    job = PlaybookJob.objects.create(
+        store=store, playbook=wakeup, day=N5, requested_at=timezone.now()
+    )
+    with translation.override("en"):
+        assert playbook_run_job(job.pk) is None
+    job.refresh_from_db()
+    assert (job.status, job.error) == (JobStatus.FAILED, "The playbook was disabled before it ran.")
+    assert job.finished_at is not None
+    assert playbook_run_job(job.pk) is None  # not queued any more: left alone
+
+
+def test_a_job_no_worker_finished_in_30_minutes_does_not_block_run_now(
+    shop, client, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    store, _ann, _stranger, wakeup = shop
+    wakeup.enabled = True
+    wakeup.save()
+    lost = PlaybookJob.objects.create(
+        store=store,
+        playbook=wakeup,
+        day=N5,
+        requested_at=timezone.now() - datetime.timedelta(minutes=31),
+    )
+    client = client_as(client, store)
+    state = client.get(reverse("playbook_job_status", args=[wakeup.pk, lost.pk])).json()
+    assert (state["status"], state["active"]) == ("queued", False)
+    assert "the worker may have stopped" in state["text"]
+    page = client.get(reverse("playbook_detail", args=[wakeup.pk])).content.decode()
+    assert not re.search(r'data-testid="run-now" disabled', page)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        client.post(reverse("playbook_run", args=[wakeup.pk]))
+    assert (len(queued), PlaybookJob.objects.filter(playbook=wakeup).count()) == (1, 2)
+
+
+def test_job_status_is_store_scoped_and_readable_by_viewers(shop, client):
+    from django.utils import timezone
+
+    store, _ann, _stranger, wakeup = shop
+    job = PlaybookJob.objects.create(
+        store=store, playbook=wakeup, day=N5, requested_at=timezone.now()
+    )
+    url = reverse("playbook_job_status", args=[wakeup.pk, job.pk])
+    assert client.get(url).status_code == 302  # sign-in first
+    analyst = client_as(client, store, role=Role.ANALYST, username="analyst")
+    assert analyst.get(url).json()["status"] == "queued"
+    other_store = StoreFactory()
+    other = Playbook.objects.create(store=other_store, name="x", trigger="birthday")
+    other_job = PlaybookJob.objects.create(
+        store=other_store, playbook=other, day=N5, requested_at=timezone.now()
+    )
+    assert (
+        analyst.get(reverse("playbook_job_status", args=[other.pk, other_job.pk])).status_code
+        == 404
+    )
+    assert (
+        analyst.get(reverse("playbook_job_status", args=[wakeup.pk, other_job.pk])).status_code
+        == 404
+    )
+
+
+def test_the_playbook_page_lists_who_the_cool_down_skipped(shop, client):
+    """A sibling playbook with the same trigger reached both entrants first: the wake-up
+    run triggers them, skips them by the cool-down, and the page lists them as skipped."""
+    from users.playbooks import playbook_run
+
+    store, _ann, _stranger, wakeup = shop
+    day = datetime.date(2026, 11, 10)
+    entrants = [CustomerFactory(store=store, external_id=f"s{i}") for i in range(2)]
+    for customer in entrants:
+        TierChangeFactory(customer=customer, day=day, tier=Tier.DORMANT, previous_tier="active")
+    sibling = Playbook.objects.create(
+        store=store, name="Sibling", trigger="entered_tier", tier=Tier.DORMANT, enabled=True
+    )
+    playbook_run(playbook=sibling, day=day, actor=TASK_ACTOR)
+    run = playbook_run(playbook=wakeup, day=day, actor=TASK_ACTOR)
+    assert (run.triggered, run.cooled_down) == (0, 2)
+    page = client_as(client, store).get(
+        reverse("playbook_detail", args=[wakeup.pk]), {"run": run.pk}
+    )
+    rows = re.findall(
+        r'<tr data-group="cooled"><td class="mono"><a [^>]+>(\w+)</a>', page.content.decode()
+    )
+    assert rows == ["s0", "s1"]
 
 
 def test_analyst_reads_but_cannot_enable_edit_or_run(shop, client):
@@ -311,6 +476,16 @@ def test_editing_a_playbook_validates_and_names_the_field(shop, client):
     assert (wakeup.action, wakeup.holdout_share) == ("export", Decimal("0.100"))  # unchanged
 
     data["webhook_secret"] = "a-long-enough-secret"
+    data["webhook_url"] = "http://10.0.0.5/hook"  # the private network: refused, said where
+    response = client.post(reverse("playbook_edit", args=[wakeup.pk]), data, follow=True)
+    assert (
+        "webhook URL: The webhook URL may not point at 10.0.0.5: 10.0.0.5 is a private network "
+        "address." in response.content.decode()
+    )
+    wakeup.refresh_from_db()
+    assert wakeup.action == "export"
+
+    data["webhook_url"] = "https://hooks.example.com/x"  # public (tests/users/conftest.py)
     client.post(reverse("playbook_edit", args=[wakeup.pk]), data)
     wakeup.refresh_from_db()
     assert (wakeup.action, wakeup.holdout_share, wakeup.cooldown_days) == (
@@ -389,7 +564,7 @@ def test_page_query_counts_do_not_grow_with_rows(shop, client):
             store=store, run=run, playbook=wakeup, customer=ann, day=run.day, held_out=False
         )
     assert (count(detail), count(playbook), count(reverse("playbook_list"))) == before
-    assert before == (14, 10, 5)
+    assert before == (14, 11, 5)  # the playbook page: + its latest run-now job
 
 
 def test_playbooks_api_query_count_does_not_grow_with_playbooks(shop):

@@ -45,6 +45,7 @@ def test_seed_demo_writes_past_wakeup_runs_with_contacted_and_held_out_customers
     for contact in contacts:
         assert contact.held_out == is_held_out(wakeup.pk, contact.customer_id, wakeup.holdout_share)
         assert (contact.message == "") == contact.held_out
+        assert contact.trigger_key == "entered_tier:dormant"
 
     # Each entrant's last paid order before the run day was exactly 90 local days earlier.
     sample = contacts[:10]

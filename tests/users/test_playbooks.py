@@ -43,6 +43,7 @@ from users.playbooks import (
     playbook_run,
     playbooks_install_ready_made,
     proportion_difference,
+    trigger_key,
     triggered_customers,
     webhook_deliver,
     welch_difference,
@@ -151,6 +152,89 @@ def test_held_out_customers_are_cooled_down_too(db):
     enter(customer, Tier.DORMANT, D + datetime.timedelta(days=3))
     again = playbook_run(playbook=playbook, day=D + datetime.timedelta(days=3), actor=ACTOR)
     assert (again.triggered, again.cooled_down) == (0, 1)
+
+
+def test_trigger_key_is_the_kind_with_its_parameters(db):
+    store = StoreFactory()
+    cases = [
+        ({"trigger": TriggerKind.ENTERED_TIER, "tier": Tier.DORMANT}, "entered_tier:dormant"),
+        ({"trigger": TriggerKind.RFM_SEGMENT, "segment": "at_risk"}, "rfm_segment:at_risk"),
+        ({"trigger": TriggerKind.ABANDONED_CART, "cart_hours": 24}, "abandoned_cart:24h"),
+        (
+            {"trigger": TriggerKind.CHURN_RISK, "churn_threshold": Decimal("0.700")},
+            "churn_risk:0.7",
+        ),
+        ({"trigger": TriggerKind.BIRTHDAY, "tier": ""}, "birthday"),
+        ({"trigger": TriggerKind.MEMBER_DAY, "member_day": 18}, "member_day:18"),
+    ]
+    for values, key in cases:
+        assert trigger_key(make_playbook(store, **values)) == key
+
+
+def test_cooldown_is_per_trigger_across_the_stores_playbooks(db):
+    """30-day cool-down. Nov 1: Ann and Bob enter dormant; A (dormant) reaches both, then B
+    (also dormant) the same day skips both. Nov 5: Ann enters churned: C (churned, another
+    trigger) reaches her. Nov 30: Ann is dormant again: B skips her (Nov 1 > Nov 30 - 30 =
+    Oct 31). Dec 1: Bob is dormant again: B reaches him (Nov 1 is not > Dec 1 - 30 = Nov 1).
+    Another store's dormant playbook is not affected."""
+    nov = lambda day: datetime.date(2026, 11, day)  # noqa: E731
+    dec1 = datetime.date(2026, 12, 1)
+    store, other_store = StoreFactory(), StoreFactory()
+    ann = CustomerFactory(store=store, external_id="ann")
+    bob = CustomerFactory(store=store, external_id="bob")
+    stranger = CustomerFactory(store=other_store, external_id="ann")
+    a = make_playbook(store, name="A", cooldown_days=30, holdout_share=Decimal("0"))
+    b = make_playbook(store, name="B", cooldown_days=30, holdout_share=Decimal("0"))
+    c = make_playbook(
+        store, name="C", tier=Tier.CHURNED, cooldown_days=30, holdout_share=Decimal("0")
+    )
+    elsewhere = make_playbook(other_store, cooldown_days=30, holdout_share=Decimal("0"))
+    enter(ann, Tier.DORMANT, nov(1))
+    enter(bob, Tier.DORMANT, nov(1))
+    enter(stranger, Tier.DORMANT, nov(1))
+
+    first = playbook_run(playbook=a, day=nov(1), actor=ACTOR)
+    assert (first.triggered, first.contacted, first.cooled_down) == (2, 2, 0)
+    sibling = playbook_run(playbook=b, day=nov(1), actor=ACTOR)
+    assert (sibling.triggered, sibling.contacted, sibling.cooled_down) == (0, 0, 2)
+    assert sibling.cooled_down_customers == sorted([ann.pk, bob.pk])  # who, not only how many
+    assert playbook_run(playbook=a, day=nov(1), actor=ACTOR).contacted == 2  # own re-run
+    assert playbook_run(playbook=elsewhere, day=nov(1), actor=ACTOR).contacted == 1
+
+    enter(ann, Tier.CHURNED, nov(5), previous=Tier.DORMANT)
+    churned = playbook_run(playbook=c, day=nov(5), actor=ACTOR)
+    assert (churned.contacted, churned.cooled_down) == (1, 0)
+
+    # Editing A afterwards does not change the trigger its past contacts were made for.
+    a.tier = Tier.CHURNED
+    a.save()
+    enter(ann, Tier.ACTIVE, nov(20), previous=Tier.CHURNED)
+    enter(ann, Tier.DORMANT, nov(30))
+    day_30 = playbook_run(playbook=b, day=nov(30), actor=ACTOR)
+    assert (day_30.triggered, day_30.contacted, day_30.cooled_down) == (0, 0, 1)
+    assert day_30.cooled_down_customers == [ann.pk]
+
+    enter(bob, Tier.ACTIVE, nov(20), previous=Tier.DORMANT)
+    enter(bob, Tier.DORMANT, dec1)
+    day_31 = playbook_run(playbook=b, day=dec1, actor=ACTOR)
+    assert (day_31.triggered, day_31.contacted, day_31.cooled_down) == (1, 1, 0)
+    assert day_31.cooled_down_customers == []
+    assert set(
+        PlaybookContact.objects.filter(run=day_31).values_list("customer_id", "trigger_key")
+    ) == {(bob.pk, "entered_tier:dormant")}
+
+
+def test_cooldown_of_zero_days_is_none_and_one_day_is_the_same_day(db):
+    store = StoreFactory()
+    ann = CustomerFactory(store=store)
+    enter(ann, Tier.DORMANT, D)
+    a = make_playbook(store, name="A", cooldown_days=0, holdout_share=Decimal("0"))
+    b = make_playbook(store, name="B", cooldown_days=0, holdout_share=Decimal("0"))
+    playbook_run(playbook=a, day=D, actor=ACTOR)
+    assert playbook_run(playbook=b, day=D, actor=ACTOR).contacted == 1
+    b.cooldown_days = 1
+    b.save()
+    assert playbook_run(playbook=b, day=D, actor=ACTOR).cooled_down == 1  # A reached her on D
 
 
 # --- triggers ------------------------------------------------------------------------------
@@ -379,6 +463,12 @@ def test_interval_helpers_refuse_too_small_groups():
 # --- webhook against a real local server ---------------------------------------------------
 
 
+@pytest.fixture
+def allow_private(settings):
+    """The receiver runs on this machine: allowed only with OPSDESK_WEBHOOK_ALLOW_PRIVATE."""
+    settings.OPSDESK_WEBHOOK_ALLOW_PRIVATE = True
+
+
 class Receiver:
     """A real HTTP server on 127.0.0.1 answering the queued statuses in order (then 200)."""
 
@@ -415,7 +505,7 @@ class Receiver:
 SECRET = "s3cret-signing-key-0123"
 
 
-def test_webhook_is_retried_after_a_server_error_and_signed():
+def test_webhook_is_retried_after_a_server_error_and_signed(allow_private):
     with Receiver([500, 503]) as receiver:
         delivery = webhook_deliver(
             url=receiver.url, secret=SECRET, payload={"run_id": 9, "x": "数据"}, backoff_seconds=0
@@ -429,7 +519,7 @@ def test_webhook_is_retried_after_a_server_error_and_signed():
     assert all(r[1] == body for r in receiver.requests)  # the same body every try
 
 
-def test_webhook_gives_up_after_the_attempts_and_does_not_retry_a_client_error():
+def test_webhook_gives_up_after_the_attempts_and_does_not_retry_a_client_error(allow_private):
     with Receiver([500, 500, 500, 500]) as receiver:
         failed = webhook_deliver(url=receiver.url, secret=SECRET, payload={}, backoff_seconds=0)
     assert (failed.delivered, failed.attempts, failed.error) == (False, 3, "HTTP 500")
@@ -439,14 +529,14 @@ def test_webhook_gives_up_after_the_attempts_and_does_not_retry_a_client_error()
     assert (rejected.delivered, rejected.attempts, len(receiver.requests)) == (False, 1, 1)
 
 
-def test_webhook_to_a_closed_port_is_a_failure_not_an_exception():
+def test_webhook_to_a_closed_port_is_a_failure_not_an_exception(allow_private):
     with Receiver([]) as receiver:
         url = receiver.url
     delivery = webhook_deliver(url=url, secret=SECRET, payload={}, attempts=2, backoff_seconds=0)
     assert (delivery.delivered, delivery.attempts) == (False, 2)
 
 
-def test_a_webhook_playbook_run_posts_the_contacted_list_and_records_delivery(db):
+def test_a_webhook_playbook_run_posts_the_contacted_list_and_records_delivery(db, allow_private):
     store = StoreFactory(slug="tea")
     ann = CustomerFactory(store=store, external_id="ann", name="Ann")
     enter(ann, Tier.DORMANT, D)

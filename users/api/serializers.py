@@ -179,7 +179,9 @@ class PlaybookSerializer(StoreModelSerializer):
             "coupon_value": {"help_text": "Value of the coupon each contact gets."},
             "holdout_share": {"help_text": "Share of triggered customers held out (0..1)."},
             "cooldown_days": {
-                "help_text": "A customer is not triggered again within this many days."
+                "help_text": "Cool-down per trigger: a customer the same trigger reached "
+                "(through any of the store's playbooks) is not reached again within this many "
+                "days."
             },
             "enabled": {"help_text": "Runs daily when enabled."},
         }
