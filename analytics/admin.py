@@ -31,10 +31,12 @@ from .models import (
     AdSpend,
     BehaviourEvent,
     BuyerDay,
+    BuyerSet,
     CustomerStateSnapshot,
     DailyChannelMetrics,
     DailySkuMetrics,
     DailyStoreMetrics,
+    FunnelDay,
     Order,
     OrderLine,
     Refund,
@@ -42,7 +44,7 @@ from .models import (
     StaleDay,
     TierDailyCount,
     Visitor,
-    VisitorDay,
+    VisitorSet,
 )
 from .rollups.services import mark_days_stale, mark_instants_stale, mark_orders_stale
 
@@ -238,11 +240,37 @@ class VisitorAdmin(ReadOnlyStoreAdmin):
     search_fields = ("visitor_key",)
 
 
-@admin.register(VisitorDay)
-class VisitorDayAdmin(ReadOnlyStoreAdmin):
-    list_display = ("day", "visitor", "channel", "views", "carted", "ordered", "paid", "store")
+@admin.register(VisitorSet)
+class VisitorSetAdmin(ReadOnlyStoreAdmin):
+    list_display = (
+        "day",
+        "channel",
+        "views",
+        "uv",
+        "cart_visitors",
+        "order_visitors",
+        "pay_visitors",
+        "store",
+    )
     list_filter = (StoreListFilter, "channel")
-    list_select_related = ("visitor", "store")
+    list_select_related = ("store",)
+    exclude = ("visitors", "carted", "ordered", "paid")
+
+
+@admin.register(BuyerSet)
+class BuyerSetAdmin(ReadOnlyStoreAdmin):
+    list_display = ("day", "channel", "paying_buyers", "store")
+    list_filter = (StoreListFilter, "channel")
+    list_select_related = ("store",)
+    exclude = ("buyers", "orders")
+
+
+@admin.register(FunnelDay)
+class FunnelDayAdmin(ReadOnlyStoreAdmin):
+    list_display = ("day", "window_hours", "computed_at", "store")
+    list_filter = (StoreListFilter,)
+    list_select_related = ("store",)
+    exclude = ("visitors", "depths", "channels")
 
 
 @admin.register(BuyerDay)

@@ -1,7 +1,8 @@
 """The report runners behind the dashboards' views, built in one place, and the cache warm-up
 that runs them after the nightly rollup.
 
-The overview and the traffic page build their runners with these functions, and
+The overview, the traffic page and the customers page build their runners with these
+functions, and
 ``dashboard_cache_warm`` builds the same runners for each page's default range, so the first
 visitor of the morning gets cached results instead of computing them (a 7-day funnel reads
 every event of the week). A runner's cache key holds the query, the store, its time zone, the
@@ -19,6 +20,8 @@ from analytics.reports.base import ReportRunner
 from analytics.reports.daily import DailyMetricsQuery, DailyMetricsRunner
 from analytics.reports.flags import FlagsQuery, FlagsRunner
 from analytics.reports.funnel import FunnelQuery, FunnelRunner
+from analytics.reports.rfm import RfmQuery, RfmRunner
+from analytics.reports.tiers import TierQuery, TierRunner
 from opsdesk.daterange import preset_range
 from opsdesk.models import Store
 
@@ -27,6 +30,7 @@ logger = logging.getLogger(__name__)
 #: The default range of each page (``picked_range(request, default=...)`` in the views).
 OVERVIEW_DEFAULT = "yesterday"
 TRAFFIC_DEFAULT = "last_7"
+CUSTOMERS_DEFAULT = "last_30"
 OVERVIEW_TREND_DAYS = 30
 
 
@@ -83,12 +87,41 @@ def traffic_runners(
     }
 
 
+def customer_runners(
+    store: Store,
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    segment: str | None = None,
+    tier: str | None = None,
+) -> dict[str, ReportRunner]:
+    """The customers page's runners: tier sizes and flows over the range (with the customers
+    who entered ``tier`` on its last day), and the RFM segments as of its last day (with
+    ``segment``'s customers)."""
+    return {
+        "tiers": TierRunner(
+            store=store,
+            query=TierQuery(
+                start=start,
+                end=end,
+                flow_from=start,
+                flow_to=end,
+                entered_day=end if tier else None,
+                entered_tier=tier,
+            ),
+        ),
+        "rfm": RfmRunner(store=store, query=RfmQuery(as_of=end, segment=segment)),
+    }
+
+
 def dashboard_cache_warm(*, store: Store, today: datetime.date) -> int:
-    """Run (and cache) the runners of the overview and the traffic page for their default
-    ranges relative to the store-local ``today``, in every language of the site. Returns the
-    number of results computed; an entry already cached is left as it is."""
+    """Run (and cache) the runners of the overview, the traffic page and the customers page
+    for their default ranges relative to the store-local ``today``, in every language of the
+    site. Returns the number of results computed; an entry already cached is left as it is.
+    Runs after the nightly rollup and after every re-roll of stale days."""
     overview = preset_range(OVERVIEW_DEFAULT, today=today)
     traffic = preset_range(TRAFFIC_DEFAULT, today=today)
+    customers = preset_range(CUSTOMERS_DEFAULT, today=today)
     computed = 0
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
@@ -97,6 +130,7 @@ def dashboard_cache_warm(*, store: Store, today: datetime.date) -> int:
                     store, start=overview.start, end=overview.end, trend_days=OVERVIEW_TREND_DAYS
                 ).values(),
                 *traffic_runners(store, start=traffic.start, end=traffic.end).values(),
+                *customer_runners(store, start=customers.start, end=customers.end).values(),
             ]
             for runner in runners:
                 if runner.cached() is None:

@@ -28,7 +28,12 @@ from django.db.models.functions import Cast
 
 from analytics.models import BehaviourEvent, EventType
 from analytics.rollups.days import day_bounds
+from opsdesk.channels import Channel
 from opsdesk.models import Store
+
+#: The channels' one-byte codes in ``FunnelDay.channels``: the index in this tuple. New
+#: channels must be appended (an index, once written, keeps its channel).
+CHANNEL_CODES: tuple[str, ...] = tuple(Channel.values)
 
 STEPS: tuple[str, ...] = (
     EventType.VIEW,
@@ -80,17 +85,16 @@ def load_events(
     return frame, pd.Timestamp(range_start), pd.Timestamp(range_end)
 
 
-def funnel_depths(
+def _start_depths(
     events: pd.DataFrame,
     *,
     start: pd.Timestamp,
     end: pd.Timestamp,
     window: datetime.timedelta,
 ) -> pd.DataFrame:
-    """One row per visitor with a view in ``[start, end)``: ``visitor``, ``depth`` (1..4) and
-    ``channel`` (of the step-1 event that reached that depth). Pure; see the module docstring.
-    """
-    empty = pd.DataFrame({"visitor": [], "depth": [], "channel": []})
+    """One row per candidate start (a view in ``[start, end)``): ``visitor``, ``channel``,
+    ``t1`` and the ``depth`` (1..4) it reaches (see the module docstring)."""
+    empty = pd.DataFrame({"visitor": [], "channel": [], "t1": [], "depth": []})
     if events.empty:
         return empty
     events = events.sort_values("at", kind="stable")
@@ -129,8 +133,60 @@ def funnel_depths(
         matched = matched[reached]
         starts.loc[starts["start_id"].isin(matched["start_id"]), "depth"] = step_number
         alive = matched[["start_id", "visitor", "t1"]].assign(previous=matched["found"])
+    return starts[["visitor", "channel", "t1", "depth"]]
+
+
+def funnel_depths(
+    events: pd.DataFrame,
+    *,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    window: datetime.timedelta,
+) -> pd.DataFrame:
+    """One row per visitor with a view in ``[start, end)``: ``visitor``, ``depth`` (1..4) and
+    ``channel`` (of the step-1 event that reached that depth). Pure; see the module docstring.
+    """
+    starts = _start_depths(events, start=start, end=end, window=window)
+    if starts.empty:
+        return pd.DataFrame({"visitor": [], "depth": [], "channel": []})
     best = starts.sort_values(["visitor", "depth", "t1"], ascending=[True, False, True])
     best = best.drop_duplicates("visitor", keep="first")
+    return best[["visitor", "depth", "channel"]].reset_index(drop=True)
+
+
+def funnel_days(
+    events: pd.DataFrame,
+    *,
+    day_starts: list[pd.Timestamp],
+    window: datetime.timedelta,
+) -> pd.DataFrame:
+    """The funnel of each day separately: one row per visitor and day on which they had a
+    view, with ``day`` (index into the days whose UTC starts are ``day_starts``; the last
+    entry is the end of the last day), the deepest ``depth`` reached from that day's starts
+    and the ``channel`` of the earliest start that reached it. Combining the days of a range
+    with ``combine_days`` gives exactly ``funnel_depths`` of the range: a start belongs to
+    one day, so the deepest start of the range is the deepest of its days, and the earliest
+    start with that depth is on the earliest day with that depth."""
+    starts = _start_depths(events, start=day_starts[0], end=day_starts[-1], window=window)
+    if starts.empty:
+        return pd.DataFrame({"visitor": [], "day": [], "depth": [], "channel": []})
+    bounds = pd.DatetimeIndex(day_starts[:-1])
+    starts["day"] = bounds.searchsorted(pd.DatetimeIndex(starts["t1"]), side="right") - 1
+    best = starts.sort_values(
+        ["visitor", "day", "depth", "t1"], ascending=[True, True, False, True], kind="stable"
+    )
+    best = best.drop_duplicates(["visitor", "day"], keep="first")
+    return best[["visitor", "day", "depth", "channel"]].reset_index(drop=True)
+
+
+def combine_days(days: pd.DataFrame) -> pd.DataFrame:
+    """``funnel_depths`` of a range from the ``funnel_days`` rows of its days (columns
+    ``visitor``, ``day``, ``depth``, ``channel``; ``day`` orders the days)."""
+    if days.empty:
+        return pd.DataFrame({"visitor": [], "depth": [], "channel": []})
+    best = days.sort_values(
+        ["visitor", "depth", "day"], ascending=[True, False, True], kind="stable"
+    ).drop_duplicates("visitor", keep="first")
     return best[["visitor", "depth", "channel"]].reset_index(drop=True)
 
 

@@ -162,11 +162,16 @@ def rollup_backfill(
 
 @shared_task(**RETRYING)
 def rollup_store_stale(store_id: int) -> int:
-    """Re-roll the store's stale days (late refunds, imports)."""
+    """Re-roll the store's stale days (late refunds, imports), then warm the dashboards'
+    default views again (the re-roll moved the store's generation, so the night's cached
+    entries are no longer read)."""
     store = _store(store_id)
     if store is None:
         return 0
-    return len(rollup_stale(store=store))
+    rerolled = len(rollup_stale(store=store))
+    if rerolled:
+        dashboard_cache_warm(store=store, today=local_yesterday(store.zone) + ONE_DAY)
+    return rerolled
 
 
 @shared_task(queue=QUEUE)

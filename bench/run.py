@@ -24,6 +24,7 @@ from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from analytics.reports.daily import DailyMetricsQuery, DailyMetricsRunner  # noqa: E402
+from analytics.reports.funnel import FunnelQuery, FunnelRunner  # noqa: E402
 from analytics.rfm import rfm_snapshot_write  # noqa: E402
 from analytics.rollups.services import rollup_day, rollup_range  # noqa: E402
 from opsdesk.models import Store  # noqa: E402
@@ -36,6 +37,7 @@ DOUBLE_11 = datetime.date(2026, 11, 11)
 # Daily metrics per store, day and channel: GMV, refunds, orders, buyers, PV, UV, add-to-cart
 # visitors, conversion, spend, ROI; visitors de-duplicated per day before counting.
 YARDSTICK = """
+SET LOCAL work_mem = '128MB';  -- the same sort/hash memory as opsdesk's rollup transactions
 DROP TABLE IF EXISTS bench_yardstick;
 CREATE UNLOGGED TABLE bench_yardstick AS
 WITH o AS (
@@ -104,6 +106,59 @@ def timed(label, function, results):
     return value
 
 
+def reports(stores, results) -> None:
+    """Cold-cache report timings on the first store: ``DailyMetricsRunner`` with channels over
+    the preset ranges (p95 of 20), the funnel by channel over the same ranges (p95 of 10),
+    and an arbitrary custom range by week with exact UV (max of 5)."""
+    store = stores[0]
+    presets = {
+        "yesterday": (LAST, LAST),
+        "last 7 days": (LAST - datetime.timedelta(days=6), LAST),
+        "last 30 days": (LAST - datetime.timedelta(days=29), LAST),
+        "last 90 days": (LAST - datetime.timedelta(days=89), LAST),
+        "last 365 days": (FIRST, LAST),
+        "calendar month (2026-10)": (datetime.date(2026, 10, 1), datetime.date(2026, 10, 31)),
+        "campaign window (Double 11)": (datetime.date(2026, 10, 20), DOUBLE_11),
+    }
+
+    def p95(make_runner, repeat: int) -> float:
+        samples = []
+        for _ in range(repeat):
+            cache.clear()
+            began = time.perf_counter()
+            make_runner().run()
+            samples.append(time.perf_counter() - began)
+        return statistics.quantiles(samples, n=20)[-1] if repeat >= 20 else max(samples)
+
+    for name, (start, end) in presets.items():
+        query = DailyMetricsQuery(start=start, end=end, by_channel=True)
+        value = p95(lambda query=query: DailyMetricsRunner(store=store, query=query), 20)
+        results[f"report {name} p95"] = value
+        print(f"{'report ' + name + ' p95':<44} {value * 1000:10.1f} ms", flush=True)
+    for name, (start, end) in presets.items():
+        query = FunnelQuery(start=start, end=end, by_channel=True)
+        value = p95(lambda query=query: FunnelRunner(store=store, query=query), 10)
+        results[f"funnel {name} max"] = value
+        print(f"{'funnel ' + name + ' max of 10':<44} {value * 1000:10.1f} ms", flush=True)
+    samples = []
+    for _ in range(5):
+        cache.clear()
+        query = DailyMetricsQuery(
+            start=datetime.date(2026, 1, 15),
+            end=datetime.date(2026, 10, 20),
+            interval="week",
+            by_channel=True,
+        )
+        began = time.perf_counter()
+        result = DailyMetricsRunner(store=store, query=query).run()
+        samples.append(time.perf_counter() - began)
+    results["custom range max"] = max(samples)
+    print(
+        f"{'custom 279-day range, exact UV, max of 5':<44} {max(samples):10.3f} s"
+        f"   (UV {result.totals.uv:,})"
+    )
+
+
 def main() -> None:
     import argparse
 
@@ -120,17 +175,26 @@ def main() -> None:
         default=366,
         help="days per back-fill transaction (production default: 31)",
     )
+    parser.add_argument(
+        "--reports-only",
+        action="store_true",
+        help="only the report timings, on the tables the last full run rolled up",
+    )
     args = parser.parse_args()
     results: dict[str, float] = {}
     stores = list(Store.objects.filter(slug__startswith="bench-").order_by("pk"))
+    if args.reports_only:
+        reports(stores, results)
+        return
     with connection.cursor() as cursor:
         for table in ("analytics_order", "analytics_orderline", "analytics_behaviourevent"):
             cursor.execute(f"SELECT COUNT(*) FROM {table}")
             print(f"{table:<44} {cursor.fetchone()[0]:>12,}")
         cursor.execute(
-            "TRUNCATE analytics_visitorday, analytics_buyerday, analytics_dailystoremetrics, "
-            "analytics_dailychannelmetrics, analytics_dailyskumetrics, analytics_visitor, "
-            "analytics_staleday, analytics_tierdailycount, analytics_rfmscore, users_tierchange"
+            "TRUNCATE analytics_visitorset, analytics_funnelday, analytics_buyerday, "
+            "analytics_dailystoremetrics, analytics_dailychannelmetrics, "
+            "analytics_dailyskumetrics, analytics_visitor, analytics_staleday, "
+            "analytics_tierdailycount, analytics_rfmscore, users_tierchange"
         )
         cursor.execute("VACUUM ANALYZE")
 
@@ -170,40 +234,7 @@ def main() -> None:
         label = "ordinary night" if day == LAST else "Double 11 night"
         timed(f"{label} (all stores, + tiers, RFM)", lambda day=day: night(day), results)
 
-    store = stores[0]
-    presets = {
-        "yesterday": (LAST, LAST),
-        "last 7 days": (LAST - datetime.timedelta(days=6), LAST),
-        "last 30 days": (LAST - datetime.timedelta(days=29), LAST),
-    }
-    for name, (start, end) in presets.items():
-        samples = []
-        for _ in range(20):
-            cache.clear()
-            query = DailyMetricsQuery(start=start, end=end, by_channel=True)
-            began = time.perf_counter()
-            DailyMetricsRunner(store=store, query=query).run()
-            samples.append(time.perf_counter() - began)
-        p95 = statistics.quantiles(samples, n=20)[-1]
-        results[f"report {name} p95"] = p95
-        print(f"{'report ' + name + ' (cold cache) p95':<44} {p95 * 1000:10.1f} ms")
-    samples = []
-    for _ in range(5):
-        cache.clear()
-        query = DailyMetricsQuery(
-            start=datetime.date(2026, 1, 15),
-            end=datetime.date(2026, 10, 20),
-            interval="week",
-            by_channel=True,
-        )
-        began = time.perf_counter()
-        result = DailyMetricsRunner(store=store, query=query).run()
-        samples.append(time.perf_counter() - began)
-    results["custom range max"] = max(samples)
-    print(
-        f"{'custom 279-day range, exact UV, max of 5':<44} {max(samples):10.3f} s"
-        f"   (UV {result.totals.uv:,})"
-    )
+    reports(stores, results)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{'peak memory of this process':<44} {peak:10.0f} MB")
     yard = statistics.mean(

@@ -8,8 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from analytics import charts
-from analytics.reports.rfm import RfmQuery, RfmRunner
-from analytics.reports.tiers import TierQuery, TierRunner
+from analytics.dashboards import CUSTOMERS_DEFAULT, customer_runners
 from analytics.rfm import SEGMENTS_BY_CODE
 from opsdesk.exports import rows_to_csv_response, rows_to_xlsx_response
 from opsdesk.views import paginate, picked_range, store_page, store_today, valid_filters
@@ -56,22 +55,10 @@ def segment_label(code: str, name: str, name_zh: str) -> str:
 
 
 def _runners(request: HttpRequest, chosen, *, segment: str | None, tier: str | None):
-    store = request.store
-    tiers = TierRunner(
-        store=store,
-        query=TierQuery(
-            start=chosen.start,
-            end=chosen.end,
-            flow_from=chosen.start,
-            flow_to=chosen.end,
-            entered_day=chosen.end if tier else None,
-            entered_tier=tier,
-        ),
-    ).run(use_cache=True)
-    rfm = RfmRunner(store=store, query=RfmQuery(as_of=chosen.end, segment=segment)).run(
-        use_cache=True
+    runners = customer_runners(
+        request.store, start=chosen.start, end=chosen.end, segment=segment, tier=tier
     )
-    return tiers, rfm
+    return runners["tiers"].run(), runners["rfm"].run()
 
 
 def _choice(request: HttpRequest, name: str, allowed) -> str | None:
@@ -85,7 +72,7 @@ def customer_insights(request: HttpRequest) -> HttpResponse:
     """用户分层/RFM: tier sizes over the range, tier flows from its first to its last day, the
     recommended actions, the RFM grid and segments as of the last day, and one segment's or
     one tier's customers (exportable). Reads TierRunner and RfmRunner only."""
-    chosen, picker, error = picked_range(request, default="last_30")
+    chosen, picker, error = picked_range(request, default=CUSTOMERS_DEFAULT)
     segment = _choice(request, "segment", SEGMENTS_BY_CODE)
     tier = _choice(request, "tier", TIER_ORDER)
     tiers, rfm = _runners(request, chosen, segment=segment, tier=tier)
@@ -140,7 +127,7 @@ def customer_export(request: HttpRequest) -> HttpResponse:
     (``?tier=``) as CSV or XLSX (``?format=``), from the same runners as the page. With
     ``?scope=current`` and a tier: everyone whose current tier on the range's last day is
     that tier (the latest tier change on or before it)."""
-    chosen, _picker, error = picked_range(request, default="last_30")
+    chosen, _picker, error = picked_range(request, default=CUSTOMERS_DEFAULT)
     segment = _choice(request, "segment", SEGMENTS_BY_CODE)
     tier = _choice(request, "tier", TIER_ORDER)
     file_format = request.GET.get("format", "csv")

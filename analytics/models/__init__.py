@@ -18,15 +18,17 @@ from .facts import (
 from .imports import ImportKind, ImportRun, ImportStatus
 from .rollups import (
     BuyerDay,
+    BuyerSet,
     CustomerStateSnapshot,
     DailyChannelMetrics,
     DailySkuMetrics,
     DailyStoreMetrics,
+    FunnelDay,
     RfmScore,
     StaleDay,
     TierDailyCount,
     Visitor,
-    VisitorDay,
+    VisitorSet,
 )
 
 __all__ = [
@@ -34,11 +36,13 @@ __all__ = [
     "AdSpend",
     "BehaviourEvent",
     "BuyerDay",
+    "BuyerSet",
     "CustomerStateSnapshot",
     "DailyChannelMetrics",
     "DailySkuMetrics",
     "DailyStoreMetrics",
     "EventType",
+    "FunnelDay",
     "ImportKind",
     "ImportRun",
     "ImportStatus",
@@ -50,5 +54,5 @@ __all__ = [
     "StaleDay",
     "TierDailyCount",
     "Visitor",
-    "VisitorDay",
+    "VisitorSet",
 ]

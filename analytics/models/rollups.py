@@ -7,12 +7,15 @@ Design, so that ANY date range can be answered exactly:
   (GMV, orders, refunds, gross profit, PV, spend, new buyers...) are summed over a range;
   ratios are recomputed from the summed parts (``analytics.metrics``), never averaged.
 * Distinct counts (UV, cart/order/pay visitors, paying buyers, repeat buyers) are NOT additive.
-  Over a range they are counted DISTINCT from two narrow, de-duplicated tables:
-  ``VisitorDay`` (one row per store x day x visitor x channel with step flags) and
-  ``BuyerDay`` (one row per store x day x customer x channel with paid orders and amount).
-  Both are far smaller than the raw facts (events are ~10x the visitor-days).
+  Over a range they are the sizes of unions of packed id sets (``analytics.idsets``), one row
+  per store x day x channel: ``VisitorSet`` (the day's visitors of the channel, and those who
+  carted, ordered, paid) and ``BuyerSet`` (the day's paying customers with their paid orders,
+  packed from ``BuyerDay``: one row per store x day x customer x channel, which the rollup's
+  own statements join). A range reads a few hundred rows and unites them in numpy.
+* ``FunnelDay`` holds each day's funnel progress per visitor, which combines into the funnel
+  of any range.
 * ``Visitor`` maps the free-form visitor id (cookie/device) to a compact integer per store, so
-  COUNT(DISTINCT visitor) works over 8-byte integers.
+  the sets hold 8-byte integers.
 * Days are store-local calendar days (``Store.time_zone``).
 * ``StaleDay`` marks days whose facts changed after they were rolled up.
 
@@ -65,38 +68,78 @@ class Visitor(models.Model):
         return self.visitor_key
 
 
-class VisitorDay(models.Model):
-    """A visitor seen on a store-local day through a channel, with the funnel steps done.
+class VisitorSet(models.Model):
+    """The visitors of a store-local day through a channel, with the funnel steps they did:
+    packed id sets (``analytics.idsets``) of ``Visitor`` ids, one row per store x day x
+    channel with any event.
 
-    UV of any range = COUNT(DISTINCT visitor) over the range's rows; cart/order/pay visitors
-    the same with the flag set; PV = SUM(views).
+    UV of any range = the size of the union of the range's ``visitors`` blobs (per channel:
+    of that channel's rows; per store: of every channel's, so a visitor seen through two
+    channels counts once); cart/order/pay visitors the same with ``carted``/``ordered``/
+    ``paid``. The counts of the row itself (distinct within the day and channel) are stored
+    beside the blobs; PV = SUM(views).
     """
 
     id = models.BigAutoField(primary_key=True)
     store = _store_fk()
     day = models.DateField(_("day"))
-    visitor = models.ForeignKey(
-        Visitor, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
-    )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
-    views = models.PositiveIntegerField(_("views"), default=0)
-    viewed = models.BooleanField(_("viewed"), default=False)
-    carted = models.BooleanField(_("added to cart"), default=False)
-    ordered = models.BooleanField(_("ordered"), default=False)
-    paid = models.BooleanField(_("paid"), default=False)
+    views = models.PositiveBigIntegerField(_("views"), default=0)
+    uv = models.PositiveIntegerField(_("UV"), default=0)
+    cart_visitors = models.PositiveIntegerField(_("add-to-cart visitors"), default=0)
+    order_visitors = models.PositiveIntegerField(_("ordering visitors"), default=0)
+    pay_visitors = models.PositiveIntegerField(_("paying visitors"), default=0)
+    visitors = models.BinaryField(_("visitors (packed ids)"), null=True)
+    carted = models.BinaryField(_("added to cart (packed ids)"), null=True)
+    ordered = models.BinaryField(_("ordered (packed ids)"), null=True)
+    paid = models.BinaryField(_("paid (packed ids)"), null=True)
 
     class Meta:
-        verbose_name = _("visitor day")
-        verbose_name_plural = _("visitor days")
+        verbose_name = _("visitor set")
+        verbose_name_plural = _("visitor sets")
         constraints = [
-            # Also the index of every range query: (store, day BETWEEN ...) -> visitor.
-            models.UniqueConstraint(
-                fields=["store", "day", "visitor", "channel"], name="visitorday_unit_uniq"
-            )
+            # Also the index of every range query: (store, day BETWEEN ...).
+            models.UniqueConstraint(fields=["store", "day", "channel"], name="visitorset_unit_uniq")
         ]
 
     def __str__(self) -> str:
-        return f"{self.visitor_id} {self.day} {self.channel}"
+        return f"{self.store_id} {self.day} {self.channel}: {self.uv}"
+
+
+class FunnelDay(models.Model):
+    """The funnel progress of the visitors whose step 1 (a view) fell on a store-local day:
+    for each such visitor, the deepest step reached from that day's starts within
+    ``window_hours`` and the channel of the earliest start that reached it
+    (``analytics.funnel.funnel_days``). One row per store and day; the visitors are a packed
+    id set (``analytics.idsets``, ascending) with ``depths`` and ``channels`` as one byte per
+    visitor, aligned (``channels`` holds indexes into ``analytics.funnel.CHANNEL_CODES``).
+
+    A range's funnel is these rows combined: a visitor's depth over the range is their
+    deepest day, and their channel that of the earliest day with that depth — the same
+    answer as matching the range's raw events (``FunnelRunner`` reads these rows for the
+    store's own window and no product filter). The row of day D depends on events up to one
+    window after D, so the nightly rollup of D also rewrites the rows of the days before D
+    that the window reaches.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    store = _store_fk()
+    day = models.DateField(_("day"))
+    window_hours = models.PositiveSmallIntegerField(_("conversion window (hours)"))
+    visitors = models.BinaryField(_("visitors (packed ids)"), null=True)
+    depths = models.BinaryField(_("depth per visitor"), null=True)
+    channels = models.BinaryField(_("channel per visitor"), null=True)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("funnel day")
+        verbose_name_plural = _("funnel days")
+        constraints = [
+            models.UniqueConstraint(fields=["store", "day"], name="funnelday_store_day_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.day} ({self.window_hours} h)"
 
 
 class BuyerDay(models.Model):
@@ -133,6 +176,32 @@ class BuyerDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.day} {self.channel}"
+
+
+class BuyerSet(models.Model):
+    """The paying buyers of a store-local day through a channel as a packed id set of
+    customer ids (``buyers``, ascending) with each buyer's paid orders of the day
+    (``orders``, aligned): written from the day's ``BuyerDay`` rows, read by the reports.
+    Paying buyers of any range = the number of distinct ids over its rows; repeat buyers =
+    the ids whose orders add up to 2 or more."""
+
+    id = models.BigAutoField(primary_key=True)
+    store = _store_fk()
+    day = models.DateField(_("day"))
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    paying_buyers = models.PositiveIntegerField(_("paying buyers"), default=0)
+    buyers = models.BinaryField(_("buyers (packed ids)"), null=True)
+    orders = models.BinaryField(_("paid orders per buyer"), null=True)
+
+    class Meta:
+        verbose_name = _("buyer set")
+        verbose_name_plural = _("buyer sets")
+        constraints = [
+            models.UniqueConstraint(fields=["store", "day", "channel"], name="buyerset_unit_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.day} {self.channel}: {self.paying_buyers}"
 
 
 class DailyMeasures(models.Model):

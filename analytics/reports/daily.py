@@ -4,8 +4,9 @@ Totals, a series by day/week/month, an optional channel breakdown, an optional s
 channel (the channel trends of the traffic page) and an optional SKU table.
 Additive measures are summed from ``DailyStoreMetrics`` / ``DailyChannelMetrics`` /
 ``DailySkuMetrics``; distinct counts (UV, buyers...) of every period are counted distinct over
-the period from ``VisitorDay`` / ``BuyerDay``; every ratio is recomputed by
-``analytics.metrics.compute`` from the period's parts.
+the period from the packed ``VisitorSet`` and ``BuyerSet`` rows (read once per report,
+united in numpy); every ratio is recomputed by ``analytics.metrics.compute`` from the period's
+parts.
 
 SKU table: units, line GMV, gross profit, orders, views and first orders are summed; buyers and
 visitors of a SKU over more than one day are counted distinct from the facts of the range (the
@@ -32,7 +33,7 @@ from analytics.models import (
 from analytics.rollups.days import day_bounds, each_day
 
 from .base import ReportRunner
-from .distinct import DistinctCounts, distinct_counts
+from .distinct import DistinctCounts, RangeSets
 
 Interval = Literal["day", "week", "month"]
 
@@ -215,20 +216,17 @@ class DailyMetricsRunner(ReportRunner[DailyMetricsQuery, DailyMetricsResult]):
         for (position, _channel), sums in bucket_channel.items():
             bucket_spend_gmv[position] += _spend_gmv(sums)
 
-        # Distinct counts: once for the whole range, once per bucket, once per channel.
-        totals_distinct = distinct_counts(store_id=store.pk, start=query.start, end=query.end)
+        # Distinct counts: once for the whole range, once per bucket, once per channel, from
+        # the range's visitor sets read once.
+        sets = RangeSets(store_id=store.pk, start=query.start, end=query.end)
+        totals_distinct = sets.counts()
         if query.interval == "day":
             bucket_distinct = {
                 (bucket_of[row["day"]], None): DistinctCounts(**{n: row[n] for n in _DISTINCT})
                 for row in daily
             }
         else:
-            bucket_distinct = distinct_counts(
-                store_id=store.pk,
-                start=query.start,
-                end=query.end,
-                bucket_ends=[last for _first, last in buckets],
-            )
+            bucket_distinct = sets.counts(bucket_ends=[last for _first, last in buckets])
         series = []
         for position, (first, last) in enumerate(buckets):
             measures = _measures(
@@ -240,9 +238,7 @@ class DailyMetricsRunner(ReportRunner[DailyMetricsQuery, DailyMetricsResult]):
 
         channels: list[ChannelRow] = []
         if query.by_channel:
-            channel_distinct = distinct_counts(
-                store_id=store.pk, start=query.start, end=query.end, by_channel=True
-            )
+            channel_distinct = sets.counts(by_channel=True)
             for channel in sorted(channel_sums):
                 sums = channel_sums[channel]
                 measures = _measures(sums, channel_distinct.get((None, channel)), _spend_gmv(sums))
@@ -252,7 +248,7 @@ class DailyMetricsRunner(ReportRunner[DailyMetricsQuery, DailyMetricsResult]):
         channel_series: tuple[ChannelSeries, ...] = ()
         if query.channel_series:
             channel_series = self._channel_series(
-                buckets, bucket_channel, channel_days, bucket_of, channel_sums
+                buckets, bucket_channel, channel_days, bucket_of, channel_sums, sets
             )
 
         measures = _measures(total_sums, totals_distinct.get((None, None)), total_spend_gmv)
@@ -280,6 +276,7 @@ class DailyMetricsRunner(ReportRunner[DailyMetricsQuery, DailyMetricsResult]):
         channel_days: list[dict],
         bucket_of: dict[datetime.date, int],
         channel_sums: dict[str, dict],
+        sets: RangeSets,
     ) -> tuple[ChannelSeries, ...]:
         """Per channel, one point per bucket. Additive measures are the bucket's sums; the
         distinct counts of a one-day bucket are the channel-day row's own (distinct within
@@ -294,13 +291,7 @@ class DailyMetricsRunner(ReportRunner[DailyMetricsQuery, DailyMetricsResult]):
                 for row in channel_days
             }
         else:
-            distinct = distinct_counts(
-                store_id=self.store.pk,
-                start=query.start,
-                end=query.end,
-                bucket_ends=[last for _first, last in buckets],
-                by_channel=True,
-            )
+            distinct = sets.counts(bucket_ends=[last for _first, last in buckets], by_channel=True)
 
         ordered = sorted(
             channel_sums, key=lambda code: (-(channel_sums[code].get("gmv") or ZERO), code)

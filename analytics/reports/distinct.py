@@ -1,17 +1,18 @@
-"""Exact distinct counts over any range of days, from the de-duplicated rollup tables.
+"""Exact distinct counts over any range of days, from the packed id sets of the rollup.
 
-UV, cart/order/pay visitors come from ``VisitorDay`` (COUNT(DISTINCT visitor)); paying and
-repeat buyers from ``BuyerDay`` (customers, and customers whose paid orders over the range add
-up to 2 or more). Both can be grouped by bucket (a run of days) and/or channel in ONE query each;
-never by adding daily values.
+UV and cart/order/pay visitors are the sizes of unions of the range's ``VisitorSet`` blobs;
+paying buyers the number of distinct customers over its ``BuyerSet`` blobs and repeat buyers
+those whose paid orders over the range add up to 2 or more (``analytics.idsets``). A range's
+rows are read once (``RangeSets``, two queries) and every grouping a report needs — the whole
+range, buckets (runs of days), channels, or both — is counted from them in numpy; never by
+adding daily values.
 """
 
 import datetime
 from dataclasses import dataclass
 
-from django.db import connection
-
-from analytics.models import BuyerDay, VisitorDay
+from analytics import idsets
+from analytics.models import BuyerSet, VisitorSet
 
 
 @dataclass(frozen=True)
@@ -26,83 +27,65 @@ class DistinctCounts:
 
 Key = tuple[int | None, str | None]
 
-#: Sort memory of the distinct-count queries (PostgreSQL): a 279-day range of the benchmark
-#: store sorts ~20 MB in memory instead of 6.5 MB on disk.
-REPORT_WORK_MEM = "32MB"
+_VISITOR_SETS = ("visitors", "carted", "ordered", "paid")
+_VISITOR_COUNTS = ("uv", "cart_visitors", "order_visitors", "pay_visitors")
 
 
-def distinct_counts(
-    *,
-    store_id: int,
-    start: datetime.date,
-    end: datetime.date,
-    bucket_ends: list[datetime.date] | None = None,
-    by_channel: bool = False,
-) -> dict[Key, DistinctCounts]:
-    """Distinct counts of ``[start, end]``, keyed by (bucket index, channel).
+class RangeSets:
+    """The visitor and buyer sets of a store and range, read once and decoded once."""
 
-    ``bucket_ends`` are the inclusive last days of consecutive buckets covering the range
-    (bucket ``i`` is ``(bucket_ends[i-1], bucket_ends[i]]``); without it the key's bucket is
-    ``None``. Without ``by_channel`` the key's channel is ``None`` and a visitor or buyer seen
-    through several channels counts once.
-    """
-    ops = connection.ops
-    params: dict[str, object] = {
-        "store": store_id,
-        "d0": ops.adapt_datefield_value(start),
-        "d1": ops.adapt_datefield_value(end),
-    }
-    if bucket_ends:
-        whens = []
-        for position, last in enumerate(bucket_ends):
-            params[f"b{position}"] = ops.adapt_datefield_value(last)
-            whens.append(f"WHEN day <= %(b{position})s THEN {position}")
-        bucket = f"CASE {' '.join(whens)} END"
-    else:
-        bucket = "0"
-    channel = "channel" if by_channel else "''"
-    groups = [expr for expr, used in ((bucket, bool(bucket_ends)), (channel, by_channel)) if used]
-    group_by = f"GROUP BY {', '.join(groups)}" if groups else ""
-    where = "store_id = %(store)s AND day >= %(d0)s AND day <= %(d1)s"
-    visitors_sql = f"""
-        SELECT {bucket}, {channel}, COUNT(DISTINCT visitor_id),
-               COUNT(DISTINCT CASE WHEN carted THEN visitor_id END),
-               COUNT(DISTINCT CASE WHEN ordered THEN visitor_id END),
-               COUNT(DISTINCT CASE WHEN paid THEN visitor_id END)
-        FROM {VisitorDay._meta.db_table} WHERE {where} {group_by}
-    """
-    inner_group = ", ".join([*groups, "customer_id"])
-    buyers_sql = f"""
-        SELECT b, c, COUNT(*), SUM(CASE WHEN n >= 2 THEN 1 ELSE 0 END) FROM (
-            SELECT {bucket} AS b, {channel} AS c, customer_id, SUM(paid_orders) AS n
-            FROM {BuyerDay._meta.db_table} WHERE {where} GROUP BY {inner_group}
-        ) t GROUP BY b, c
-    """
-    found: dict[Key, dict[str, int]] = {}
-
-    def key_of(bucket_value, channel_value) -> Key:
-        return (
-            int(bucket_value) if bucket_ends else None,
-            channel_value if by_channel else None,
-        )
-
-    if connection.vendor == "postgresql":
-        # The COUNT(DISTINCT) sorts of a month spilled to disk at the 4 MB default. SET LOCAL
-        # in the same simple query lasts for that query only (its implicit transaction), and
-        # costs no extra round trip.
-        visitors_sql = f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'; {visitors_sql}"
-        buyers_sql = f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'; {buyers_sql}"
-    with connection.cursor() as cursor:
-        cursor.execute(visitors_sql, params)
-        for b, c, uv, cart, ordered, paid in cursor.fetchall():
-            if not uv:
-                continue
-            found.setdefault(key_of(b, c), {}).update(
-                uv=uv, cart_visitors=cart, order_visitors=ordered, pay_visitors=paid
+    def __init__(self, *, store_id: int, start: datetime.date, end: datetime.date) -> None:
+        self.start, self.end = start, end
+        unit = {"store_id": store_id, "day__range": (start, end)}
+        self.visitors = [
+            (day, channel, [idsets.unpack(blob) for blob in blobs])
+            for day, channel, *blobs in VisitorSet.objects.filter(**unit).values_list(
+                "day", "channel", *_VISITOR_SETS
             )
-        cursor.execute(buyers_sql, params)
-        for b, c, buyers, repeat in cursor.fetchall():
-            found.setdefault(key_of(b, c), {}).update(
-                paying_buyers=buyers, repeat_buyers=int(repeat or 0)
+        ]
+        self.buyers = [
+            (day, channel, idsets.unpack(buyers), idsets.unpack(orders))
+            for day, channel, buyers, orders in BuyerSet.objects.filter(**unit).values_list(
+                "day", "channel", "buyers", "orders"
             )
-    return {key: DistinctCounts(**values) for key, values in found.items()}
+        ]
+
+    def counts(
+        self, *, bucket_ends: list[datetime.date] | None = None, by_channel: bool = False
+    ) -> dict[Key, DistinctCounts]:
+        """Distinct counts keyed by (bucket index, channel).
+
+        ``bucket_ends`` are the inclusive last days of consecutive buckets covering the range
+        (bucket ``i`` is ``(bucket_ends[i-1], bucket_ends[i]]``); without it the key's bucket
+        is ``None``. Without ``by_channel`` the key's channel is ``None`` and a visitor or buyer
+        seen through several channels counts once."""
+
+        def key_of(day: datetime.date, channel: str) -> Key:
+            bucket = None
+            if bucket_ends:
+                bucket = next(i for i, last in enumerate(bucket_ends) if day <= last)
+            return bucket, channel if by_channel else None
+
+        found: dict[Key, dict[str, int]] = {}
+        visitor_groups: dict[Key, list[list]] = {}
+        for day, channel, arrays in self.visitors:
+            visitor_groups.setdefault(key_of(day, channel), []).append(arrays)
+        for key, group in visitor_groups.items():
+            values = [
+                idsets.distinct_count_arrays([arrays[i] for arrays in group])
+                for i in range(len(_VISITOR_SETS))
+            ]
+            if values[0]:
+                found[key] = dict(zip(_VISITOR_COUNTS, values, strict=True))
+        buyer_groups: dict[Key, tuple[list, list]] = {}
+        for day, channel, buyers, orders in self.buyers:
+            ids, counts = buyer_groups.setdefault(key_of(day, channel), ([], []))
+            ids.append(buyers)
+            counts.append(orders)
+        for key, (ids, counts) in buyer_groups.items():
+            per_buyer = idsets.counts_by_id(ids, counts)
+            if len(per_buyer):
+                found.setdefault(key, {}).update(
+                    paying_buyers=len(per_buyer), repeat_buyers=int((per_buyer >= 2).sum())
+                )
+        return {key: DistinctCounts(**values) for key, values in found.items()}

@@ -33,10 +33,12 @@ from django.db import connection, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
+from analytics import idsets
 from analytics.models import (
     AdSpend,
     BehaviourEvent,
     BuyerDay,
+    BuyerSet,
     CustomerStateSnapshot,
     DailyChannelMetrics,
     DailySkuMetrics,
@@ -45,10 +47,11 @@ from analytics.models import (
     Refund,
     StaleDay,
     TierDailyCount,
-    VisitorDay,
+    VisitorSet,
 )
 from opsdesk.models import Store
 
+from . import funnel as funnel_rollup
 from . import sql
 from .days import chunks, day_bounds, each_day, local_day
 
@@ -111,7 +114,11 @@ def bump_generation(store_id: int) -> None:
 
 
 def _store_and_run(
-    store: Store, first: datetime.date, last: datetime.date, now: datetime.datetime
+    store: Store,
+    first: datetime.date,
+    last: datetime.date,
+    now: datetime.datetime,
+    funnel_first: datetime.date | None = None,
 ) -> sql.Run:
     start, end = day_bounds(store.zone, first, last)
     return sql.Run(
@@ -122,23 +129,36 @@ def _store_and_run(
         start=start,
         end=end,
         computed_at=now,
+        visitors_start=day_bounds(store.zone, funnel_first)[0] if funnel_first else None,
     )
 
 
-def _rollup_run(store: Store, first: datetime.date, last: datetime.date) -> dict[str, int]:
-    """Replace the rolled-up rows of ``[first, last]``. Must run inside a transaction."""
+def _rollup_run(
+    store: Store, first: datetime.date, last: datetime.date, *, funnel_before: bool = True
+) -> dict[str, int]:
+    """Replace the rolled-up rows of ``[first, last]``. Must run inside a transaction.
+
+    With ``funnel_before``, the funnel rows of the days before ``first`` that the conversion
+    window reaches into the run are rewritten too (``rollups.funnel``), under the same locks;
+    a back-fill turns it off after its first run (the run before wrote those rows with the
+    same facts)."""
     now = timezone.now()
-    run = _store_and_run(store, first, last, now)
+    before = funnel_rollup.window_days_before(store) if funnel_before else 0
+    funnel_first = first - datetime.timedelta(days=before)
+    run = _store_and_run(store, first, last, now, funnel_first)
     days = list(each_day(first, last))
-    lock_units(advisory_key(_LOCK_NAMESPACE_DAY, store.pk, day) for day in days)
+    lock_units(
+        advisory_key(_LOCK_NAMESPACE_DAY, store.pk, day) for day in each_day(funnel_first, last)
+    )
     if connection.vendor == "postgresql":
         # JIT compilation costs more than it saves on these one-off aggregate statements
         # (measured: 1.2 s of a 5 s SKU statement in the year back-fill).
-        # work_mem: the sorts and hash aggregates of a month or a year of a store's facts
-        # spilled to disk at the 4 MB default (EXPLAIN ANALYZE: 21 batches, 23 MB on disk).
+        # work_mem: the hash aggregates of a year of a store's facts spilled to disk at the
+        # 4 MB default (full-scale bench: 21 batches, 106 MB on disk at 64 MB); 128 MB per
+        # node keeps a store-year in memory and the backend well under 1 GB.
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)"
+                "SELECT set_config('jit', 'off', true), set_config('work_mem', '128MB', true)"
             )
     # Read the stale marks before reading facts: a mark refreshed while we run survives.
     marks = dict(
@@ -150,14 +170,30 @@ def _rollup_run(store: Store, first: datetime.date, last: datetime.date) -> dict
     # The customer state (users.tiers) of a day from ``first`` on may rest on facts that
     # changed: drop it, the next tier rollup rebuilds it from the orders.
     CustomerStateSnapshot.objects.filter(store_id=store.pk, as_of__gte=first).delete()
-    for model in (DailySkuMetrics, DailyStoreMetrics, DailyChannelMetrics, BuyerDay, VisitorDay):
+    for model in (
+        DailySkuMetrics,
+        DailyStoreMetrics,
+        DailyChannelMetrics,
+        BuyerDay,
+        BuyerSet,
+        VisitorSet,
+    ):
         model.objects.filter(**unit).delete()  # no dependants: one DELETE per table
     rows: dict[str, int] = {}
     params = run.params()
     with connection.cursor() as cursor:
+        cursor.execute(sql.render(sql.DROP_RUN_ORDERS, run))
         for name, template in sql.STATEMENTS:
             cursor.execute(sql.render(template, run), params)
             rows[name] = max(cursor.rowcount, 0)
+            if template is sql.CREATE_RUN_ORDERS and connection.vendor == "postgresql":
+                # A temporary table has no statistics until analysed: without them the
+                # planner takes a year's 400,000 orders for a few hundred.
+                cursor.execute(f"ANALYZE {sql.RUN_ORDERS}")
+        cursor.execute(sql.render(sql.DROP_RUN_ORDERS, run))
+    rows["funnel_days"] = funnel_rollup.funnel_days_write(
+        store=store, first=funnel_first, last=last
+    )
     # Every rolled-up day has a store row, zeros included: "rolled up" == "has a store row".
     present = set(DailyStoreMetrics.objects.filter(**unit).values_list("day", flat=True))
     missing = [
@@ -167,12 +203,34 @@ def _rollup_run(store: Store, first: datetime.date, last: datetime.date) -> dict
     ]
     DailyStoreMetrics.objects.bulk_create(missing)
     rows["store_rows"] += len(missing)
+    _store_visitor_counts(store, unit)
     if marks:
         condition = Q()
         for day, marked_at in marks.items():
             condition |= Q(day=day, marked_at=marked_at)
         StaleDay.objects.filter(condition, store=store).delete()
     return rows
+
+
+_SET_FIELDS = ("visitors", "carted", "ordered", "paid")
+_COUNT_FIELDS = ("uv", "cart_visitors", "order_visitors", "pay_visitors")
+
+
+def _store_visitor_counts(store: Store, unit: dict) -> None:
+    """Set the store rows' distinct visitor counts of the unit's days: per day, the size of
+    the union of the day's channel sets (a visitor seen through two channels counts once).
+    One UPDATE per day: a night is two queries, a back-fill month 32."""
+    by_day: dict[datetime.date, list[tuple]] = {}
+    for row in VisitorSet.objects.filter(**unit).values_list("day", *_SET_FIELDS):
+        by_day.setdefault(row[0], []).append(row[1:])
+    if not by_day:
+        return
+    for day, rows in by_day.items():
+        counts = {
+            name: idsets.distinct_count(sets[i] for sets in rows)
+            for i, name in enumerate(_COUNT_FIELDS)
+        }
+        DailyStoreMetrics.objects.filter(store=store, day=day).update(**counts)
 
 
 def rollup_day(*, store: Store, day: datetime.date, tiers: bool = True) -> RollupResult:
@@ -223,7 +281,7 @@ def rollup_range(
     totals: dict[str, int] = {}
     for first, last in chunks(start, end, chunk_days):
         with transaction.atomic():
-            rows = _rollup_run(store, first, last)
+            rows = _rollup_run(store, first, last, funnel_before=first == start)
         for name, count in rows.items():
             totals[name] = totals.get(name, 0) + count
         if progress is not None:

@@ -20,10 +20,12 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from analytics import idsets
 from analytics.models import (
     AdSpend,
     BehaviourEvent,
     BuyerDay,
+    BuyerSet,
     DailyChannelMetrics,
     DailySkuMetrics,
     DailyStoreMetrics,
@@ -31,7 +33,7 @@ from analytics.models import (
     OrderLine,
     Refund,
     Visitor,
-    VisitorDay,
+    VisitorSet,
 )
 
 _ZONE_NAME = re.compile(r"^[A-Za-z0-9_+\-/]+$")
@@ -39,8 +41,9 @@ _ZONE_NAME = re.compile(r"^[A-Za-z0-9_+\-/]+$")
 T = {
     "event": BehaviourEvent._meta.db_table,
     "visitor": Visitor._meta.db_table,
-    "vday": VisitorDay._meta.db_table,
+    "vset": VisitorSet._meta.db_table,
     "bday": BuyerDay._meta.db_table,
+    "bset": BuyerSet._meta.db_table,
     "order": Order._meta.db_table,
     "line": OrderLine._meta.db_table,
     "refund": Refund._meta.db_table,
@@ -62,6 +65,8 @@ class Run:
     start: datetime.datetime
     end: datetime.datetime
     computed_at: datetime.datetime
+    #: Start of the first day whose funnel row the run rewrites (before ``start``).
+    visitors_start: datetime.datetime | None = None
 
     def params(self) -> dict[str, object]:
         ops = connection.ops
@@ -69,6 +74,7 @@ class Run:
             "store": self.store_id,
             "start": ops.adapt_datetimefield_value(self.start),
             "end": ops.adapt_datetimefield_value(self.end),
+            "visitors_start": ops.adapt_datetimefield_value(self.visitors_start or self.start),
             "d0": ops.adapt_datefield_value(self.first_day),
             "d1": ops.adapt_datefield_value(self.last_day),
             "now": ops.adapt_datetimefield_value(self.computed_at),
@@ -85,10 +91,16 @@ class Run:
         return f"django_datetime_cast_date({column}, '{self.zone_name}', 'UTC')"
 
 
-# An order is the customer's first-ever paid order when no paid order of theirs came earlier
-# (ties on paid_at broken by id). Backed by order_customer_paid_idx (store, customer, paid_at).
-_PAID_ORDERS_OF_RUN = """
-    SELECT o.id, o.store_id, o.customer_id, o.channel, o.paid_at, o.paid_amount,
+# The run's paid orders, with their local day and whether each is the customer's first-ever
+# paid order (no paid order of theirs came earlier; ties on paid_at broken by id; one probe of
+# order_customer_paid_idx (store, customer, paid_at) per order), written once per run into a
+# temporary table that the buyer-day, gross-profit and SKU statements join: the probe used to
+# run once per order LINE of every statement that needed it.
+RUN_ORDERS = "opsdesk_rollup_run_orders"
+CREATE_RUN_ORDERS = """
+    CREATE TEMPORARY TABLE {run_orders} AS
+    SELECT o.id AS id, o.customer_id AS customer_id, o.channel AS channel,
+           o.paid_amount AS paid_amount, {day_o} AS day,
            CASE WHEN NOT EXISTS (
                SELECT 1 FROM {order} p
                WHERE p.store_id = o.store_id AND p.customer_id = o.customer_id
@@ -98,39 +110,55 @@ _PAID_ORDERS_OF_RUN = """
     FROM {order} o
     WHERE o.store_id = %(store)s AND o.paid_at >= %(start)s AND o.paid_at < %(end)s
 """
+DROP_RUN_ORDERS = "DROP TABLE IF EXISTS {run_orders}"
 
+# From ``visitors_start``: the funnel rows of the days before the run that it rewrites
+# (``rollups.funnel``) need their visitors' ids too.
 INSERT_VISITORS = """
     INSERT INTO {visitor} (store_id, visitor_key)
     SELECT DISTINCT e.store_id, e.visitor_id FROM {event} e
-    WHERE e.store_id = %(store)s AND e.occurred_at >= %(start)s AND e.occurred_at < %(end)s
+    WHERE e.store_id = %(store)s AND e.occurred_at >= %(visitors_start)s
+      AND e.occurred_at < %(end)s
     ON CONFLICT (store_id, visitor_key) DO NOTHING
 """
 
-INSERT_VISITOR_DAYS = """
-    INSERT INTO {vday} (store_id, day, visitor_id, channel, views, viewed, carted, ordered, paid)
-    SELECT e.store_id, {day_e}, v.id, e.channel,
-           SUM(CASE WHEN e.event_type = 'view' THEN 1 ELSE 0 END),
-           MAX(CASE WHEN e.event_type = 'view' THEN 1 ELSE 0 END) = 1,
-           MAX(CASE WHEN e.event_type = 'add_to_cart' THEN 1 ELSE 0 END) = 1,
-           MAX(CASE WHEN e.event_type = 'order' THEN 1 ELSE 0 END) = 1,
-           MAX(CASE WHEN e.event_type = 'pay' THEN 1 ELSE 0 END) = 1
-    FROM {event} e
-    JOIN {visitor} v ON v.store_id = e.store_id AND v.visitor_key = e.visitor_id
-    WHERE e.store_id = %(store)s AND e.occurred_at >= %(start)s AND e.occurred_at < %(end)s
-    GROUP BY e.store_id, {day_e}, v.id, e.channel
+# The day's visitors of each channel, grouped by visitor first (one row per visitor-day-
+# channel, never written), then packed into one set row per channel (``analytics.idsets``).
+INSERT_VISITOR_SETS = """
+    INSERT INTO {vset} (store_id, day, channel, views, uv, cart_visitors, order_visitors,
+                        pay_visitors, visitors, carted, ordered, paid)
+    SELECT %(store)s, vd.day, vd.channel, SUM(vd.views), COUNT(*), SUM(vd.carted),
+           SUM(vd.ordered), SUM(vd.paid), {pack_all}, {pack_carted}, {pack_ordered}, {pack_paid}
+    FROM (
+        SELECT {day_e} AS day, e.channel AS channel, v.id AS vid,
+               SUM(CASE WHEN e.event_type = 'view' THEN 1 ELSE 0 END) AS views,
+               MAX(CASE WHEN e.event_type = 'add_to_cart' THEN 1 ELSE 0 END) AS carted,
+               MAX(CASE WHEN e.event_type = 'order' THEN 1 ELSE 0 END) AS ordered,
+               MAX(CASE WHEN e.event_type = 'pay' THEN 1 ELSE 0 END) AS paid
+        FROM {event} e
+        JOIN {visitor} v ON v.store_id = e.store_id AND v.visitor_key = e.visitor_id
+        WHERE e.store_id = %(store)s AND e.occurred_at >= %(start)s AND e.occurred_at < %(end)s
+        GROUP BY {day_e}, e.channel, v.id
+    ) vd
+    GROUP BY vd.day, vd.channel
 """
 
-INSERT_BUYER_DAYS = (
-    """
+INSERT_BUYER_DAYS = """
     INSERT INTO {bday} (store_id, day, customer_id, channel, paid_orders, gmv, first_orders)
-    SELECT o.store_id, {day_o}, o.customer_id, o.channel,
+    SELECT %(store)s, o.day, o.customer_id, o.channel,
            COUNT(*), SUM(o.paid_amount), SUM(o.is_first)
-    FROM ("""
-    + _PAID_ORDERS_OF_RUN
-    + """) o
-    GROUP BY o.store_id, {day_o}, o.customer_id, o.channel
+    FROM {run_orders} o
+    GROUP BY o.day, o.customer_id, o.channel
 """
-)
+
+# The day's buyers of each channel, packed from the buyer-day rows just written.
+INSERT_BUYER_SETS = """
+    INSERT INTO {bset} (store_id, day, channel, paying_buyers, buyers, orders)
+    SELECT %(store)s, b.day, b.channel, COUNT(*), {pack_buyers}, {pack_orders}
+    FROM {bday} b
+    WHERE b.store_id = %(store)s AND b.day >= %(d0)s AND b.day <= %(d1)s
+    GROUP BY b.day, b.channel
+"""
 
 _MEASURES = (
     "gmv, paid_orders, paying_buyers, new_buyers, repeat_buyers, refund_amount, gross_profit, "
@@ -158,19 +186,15 @@ INSERT_CHANNEL_DAYS = f"""
         WHERE r.store_id = %(store)s AND r.refunded_at >= %(start)s AND r.refunded_at < %(end)s
         GROUP BY {{day_r}}, o.channel
       UNION ALL
-        SELECT {{day_o}}, o.channel, 0, 0, 0, 0, 0, 0,
+        SELECT o.day, o.channel, 0, 0, 0, 0, 0, 0,
                SUM((l.unit_price - l.unit_cost) * l.quantity), 0, 0, 0, 0, 0, 0, 0, 0
-        FROM {{line}} l JOIN {{order}} o ON o.id = l.order_id
-        WHERE o.store_id = %(store)s AND o.paid_at >= %(start)s AND o.paid_at < %(end)s
-        GROUP BY {{day_o}}, o.channel
+        FROM {{line}} l JOIN {{run_orders}} o ON o.id = l.order_id
+        GROUP BY o.day, o.channel
       UNION ALL
-        SELECT v.day, v.channel, 0, 0, 0, 0, 0, 0, 0, SUM(v.views), COUNT(*),
-               SUM(CASE WHEN v.carted THEN 1 ELSE 0 END),
-               SUM(CASE WHEN v.ordered THEN 1 ELSE 0 END),
-               SUM(CASE WHEN v.paid THEN 1 ELSE 0 END), 0, 0, 0
-        FROM {{vday}} v
+        SELECT v.day, v.channel, 0, 0, 0, 0, 0, 0, 0, v.views, v.uv, v.cart_visitors,
+               v.order_visitors, v.pay_visitors, 0, 0, 0
+        FROM {{vset}} v
         WHERE v.store_id = %(store)s AND v.day >= %(d0)s AND v.day <= %(d1)s
-        GROUP BY v.day, v.channel
       UNION ALL
         SELECT a.day, a.channel, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                SUM(a.spend), SUM(a.impressions), SUM(a.clicks)
@@ -181,8 +205,9 @@ INSERT_CHANNEL_DAYS = f"""
     GROUP BY day, channel
 """
 
-# Store rows: additive measures from the channel rows; distinct counts de-duplicated across
-# channels from the buyer-day and visitor-day rows.
+# Store rows: additive measures from the channel rows; buyers de-duplicated across channels
+# from the buyer-day rows. The distinct visitor counts (a visitor seen through two channels
+# counts once) are the unions of the day's visitor sets, set by ``services`` in numpy.
 INSERT_STORE_DAYS = f"""
     INSERT INTO {{daily}} (store_id, day, {_MEASURES}, computed_at)
     SELECT %(store)s, day, {_SUM_MEASURES}, %(now)s FROM (
@@ -204,72 +229,71 @@ INSERT_STORE_DAYS = f"""
             GROUP BY day, customer_id
         ) b
         GROUP BY b.day
-      UNION ALL
-        SELECT v.day, 0, 0, 0, 0, 0, 0, 0, 0, COUNT(*), SUM(v.carted), SUM(v.ordered),
-               SUM(v.paid), 0, 0, 0
-        FROM (
-            SELECT day, visitor_id,
-                   MAX(CASE WHEN carted THEN 1 ELSE 0 END) AS carted,
-                   MAX(CASE WHEN ordered THEN 1 ELSE 0 END) AS ordered,
-                   MAX(CASE WHEN paid THEN 1 ELSE 0 END) AS paid
-            FROM {{vday}}
-            WHERE store_id = %(store)s AND day >= %(d0)s AND day <= %(d1)s
-            GROUP BY day, visitor_id
-        ) v
-        GROUP BY v.day
+
     ) parts
     GROUP BY day
 """
 
-INSERT_SKU_DAYS = (
-    """
+# SKU rows: the lines of the run's paid orders, and the events naming a SKU grouped by visitor
+# first (a hash aggregate; a COUNT(DISTINCT visitor) per SKU-day sorted every event on disk).
+INSERT_SKU_DAYS = """
     INSERT INTO {sku} (store_id, day, sku_id, units, gmv, gross_profit, paid_orders, buyers,
                        first_orders, views, visitors, cart_visitors, computed_at)
     SELECT %(store)s, day, sku_id, SUM(units), SUM(gmv), SUM(gross_profit), SUM(paid_orders),
            SUM(buyers), SUM(first_orders), SUM(views), SUM(visitors), SUM(cart_visitors),
            %(now)s
     FROM (
-        SELECT {day_o} AS day, l.sku_id AS sku_id, SUM(l.quantity) AS units,
+        SELECT o.day AS day, l.sku_id AS sku_id, SUM(l.quantity) AS units,
                SUM(l.unit_price * l.quantity) AS gmv,
                SUM((l.unit_price - l.unit_cost) * l.quantity) AS gross_profit,
                COUNT(DISTINCT o.id) AS paid_orders, COUNT(DISTINCT o.customer_id) AS buyers,
                COUNT(DISTINCT CASE WHEN o.is_first = 1 THEN o.id END) AS first_orders,
                0 AS views, 0 AS visitors, 0 AS cart_visitors
-        FROM {line} l JOIN ("""
-    + _PAID_ORDERS_OF_RUN
-    + """) o ON o.id = l.order_id
-        GROUP BY {day_o}, l.sku_id
+        FROM {line} l JOIN {run_orders} o ON o.id = l.order_id
+        GROUP BY o.day, l.sku_id
       UNION ALL
-        SELECT {day_e}, e.sku_id, 0, 0, 0, 0, 0, 0,
-               SUM(CASE WHEN e.event_type = 'view' THEN 1 ELSE 0 END),
-               COUNT(DISTINCT e.visitor_id),
-               COUNT(DISTINCT CASE WHEN e.event_type = 'add_to_cart' THEN e.visitor_id END)
-        FROM {event} e
-        WHERE e.store_id = %(store)s AND e.occurred_at >= %(start)s AND e.occurred_at < %(end)s
-          AND e.sku_id IS NOT NULL
-        GROUP BY {day_e}, e.sku_id
+        SELECT sv.day, sv.sku_id, 0, 0, 0, 0, 0, 0, SUM(sv.views), COUNT(*), SUM(sv.carted)
+        FROM (
+            SELECT {day_e} AS day, e.sku_id AS sku_id, e.visitor_id AS visitor,
+                   SUM(CASE WHEN e.event_type = 'view' THEN 1 ELSE 0 END) AS views,
+                   MAX(CASE WHEN e.event_type = 'add_to_cart' THEN 1 ELSE 0 END) AS carted
+            FROM {event} e
+            WHERE e.store_id = %(store)s AND e.occurred_at >= %(start)s
+              AND e.occurred_at < %(end)s AND e.sku_id IS NOT NULL
+            GROUP BY {day_e}, e.sku_id, e.visitor_id
+        ) sv
+        GROUP BY sv.day, sv.sku_id
     ) parts
     GROUP BY day, sku_id
 """
-)
 
 
 def render(template: str, run: Run) -> str:
     """Fill table names and day expressions into one of the templates above."""
     return template.format(
         **T,
+        run_orders=RUN_ORDERS,
+        pack_all=idsets.pack_sql("vd.vid"),
+        pack_carted=idsets.pack_sql("CASE WHEN vd.carted = 1 THEN vd.vid END"),
+        pack_ordered=idsets.pack_sql("CASE WHEN vd.ordered = 1 THEN vd.vid END"),
+        pack_paid=idsets.pack_sql("CASE WHEN vd.paid = 1 THEN vd.vid END"),
+        pack_buyers=idsets.pack_sql("b.customer_id"),
+        pack_orders=idsets.pack_sql("b.paid_orders", order_by="b.customer_id"),
         day_e=run.day_of("e.occurred_at"),
         day_o=run.day_of("o.paid_at"),
         day_r=run.day_of("r.refunded_at"),
     )
 
 
-#: In the order they must run: visitor-days and buyer-days first (the rest read them), then
-#: channel rows (the store rows read them), then SKU rows.
+#: In the order they must run: the run's orders first, visitor sets and buyer-days (the rest
+#: read them), then channel rows (the store rows read them), then SKU rows. ``services`` drops
+#: the temporary table before (a failed run on this connection may have left it) and after.
 STATEMENTS: tuple[tuple[str, str], ...] = (
+    ("paid_orders", CREATE_RUN_ORDERS),
     ("visitors", INSERT_VISITORS),
-    ("visitor_days", INSERT_VISITOR_DAYS),
+    ("visitor_sets", INSERT_VISITOR_SETS),
     ("buyer_days", INSERT_BUYER_DAYS),
+    ("buyer_sets", INSERT_BUYER_SETS),
     ("channel_rows", INSERT_CHANNEL_DAYS),
     ("store_rows", INSERT_STORE_DAYS),
     ("sku_rows", INSERT_SKU_DAYS),

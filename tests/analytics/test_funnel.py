@@ -3,12 +3,15 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
+from django.core.cache import cache
 
 from analytics.funnel import funnel_depths
+from analytics.models import FunnelDay
 from analytics.reports.funnel import FunnelQuery, FunnelRunner
+from analytics.rollups.services import rollup_day, rollup_range
 from opsdesk.channels import Channel
-from tests.analytics.handworked import D1, D3, build_shop
-from tests.factories import CategoryFactory
+from tests.analytics.handworked import D1, D2, D3, SHANGHAI, at, build_shop
+from tests.factories import BehaviourEventFactory, CategoryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -33,9 +36,14 @@ def depths(rows, end_minutes=24 * 60):
     return dict(zip(result["visitor"], result["depth"], strict=True))
 
 
-def test_handworked_funnel():
+@pytest.mark.parametrize("rolled_up", [False, True], ids=["raw events", "FunnelDay rollup"])
+def test_handworked_funnel(rolled_up):
     shop = build_shop()
-    result = FunnelRunner(store=shop.a, query=FunnelQuery(start=D1, end=D3, by_channel=True)).run()
+    if rolled_up:
+        rollup_range(store=shop.a, start=D1, end=D3, tiers=False)
+    runner = FunnelRunner(store=shop.a, query=FunnelQuery(start=D1, end=D3, by_channel=True))
+    assert runner._depths(shop.a.funnel_window_hours)[1] is rolled_up
+    result = runner.run()
     # Step-1 visitors v1..v6 = 6. Cart: v1 (D1 09:30), v3, v5 (D1 23:45), v6 = 4.
     # Order: v1, v5 (23:50), v6 = 3 (v3 never ordered: an abandoned cart).
     # Pay: v1, v5 (D2 00:10, 30 min after its view: within 24 h), v6 = 3.
@@ -65,6 +73,43 @@ def test_handworked_funnel():
         Channel.DIRECT: [1, 0, 0, 0],
         Channel.PAID_FEED: [1, 1, 1, 1],
     }
+
+
+def test_a_nightly_rollup_rewrites_the_funnel_of_the_day_before():
+    # v7 views on D1 at 23:00 and pays on D2 at 01:00 (2 h later, within 24 h): the D1 row
+    # written by the D1 night (before the D2 events existed) has depth 1; the D2 night
+    # rewrites the D1 row with the completed funnel.
+    shop = build_shop()
+    store = shop.a
+    BehaviourEventFactory(
+        store=store, visitor_id="v7", event_type="view", occurred_at=at(SHANGHAI, D1, 23)
+    )
+    rollup_day(store=store, day=D1, tiers=False)
+    d1 = FunnelRunner(store=store, query=FunnelQuery(start=D1, end=D1)).run()
+    for step in ("add_to_cart", "order", "pay"):
+        BehaviourEventFactory(
+            store=store, visitor_id="v7", event_type=step, occurred_at=at(SHANGHAI, D2, 1)
+        )
+    rollup_day(store=store, day=D2, tiers=False)
+    cache.clear()
+    again = FunnelRunner(store=store, query=FunnelQuery(start=D1, end=D1)).run()
+    # D1 step-1 visitors: v1, v2, v3, v5 and v7 = 5; payers v1 and v5 (D2 00:10), then v7.
+    assert d1.steps[0].visitors == again.steps[0].visitors == 5
+    assert d1.steps[3].visitors == 2
+    assert again.steps[3].visitors == 3
+    assert FunnelDay.objects.get(store=store, day=D1).window_hours == 24
+
+
+def test_the_runner_matches_raw_events_when_a_day_is_not_rolled_up_or_a_product_is_chosen():
+    shop = build_shop()
+    rollup_day(store=shop.a, day=D1, tiers=False)  # writes FunnelDay rows of D0 and D1 only
+    runner = FunnelRunner(store=shop.a, query=FunnelQuery(start=D1, end=D3))
+    assert runner._depths(24)[1] is False
+    assert FunnelRunner(store=shop.a, query=FunnelQuery(start=D1, end=D1))._depths(24)[1]
+    filtered = FunnelQuery(start=D1, end=D1, sku_ids=(shop.skus["cup"].pk,))
+    assert FunnelRunner(store=shop.a, query=filtered)._depths(24)[1] is False
+    # Another window than the store's: the rows were matched with 24 h.
+    assert FunnelRunner(store=shop.a, query=FunnelQuery(start=D1, end=D1))._depths(2)[1] is False
 
 
 def test_funnel_filtered_by_category():

@@ -11,7 +11,7 @@ from analytics.models import (
     DailySkuMetrics,
     DailyStoreMetrics,
     StaleDay,
-    VisitorDay,
+    VisitorSet,
 )
 from analytics.reports.daily import DailyMetricsQuery, DailyMetricsRunner
 from analytics.rollups.services import (
@@ -27,7 +27,7 @@ from tests.factories import OrderFactory, RefundFactory
 
 pytestmark = pytest.mark.django_db
 
-TABLES = (DailyStoreMetrics, DailyChannelMetrics, DailySkuMetrics, VisitorDay, BuyerDay)
+TABLES = (DailyStoreMetrics, DailyChannelMetrics, DailySkuMetrics, VisitorSet, BuyerDay)
 
 
 def snapshot(store):
@@ -38,9 +38,9 @@ def snapshot(store):
         result[model.__name__] = sorted(
             tuple(
                 sorted(
-                    (k, str(v))
+                    (k, bytes(v).hex() if isinstance(v, bytes | memoryview) else str(v))
                     for k, v in row.items()
-                    if k not in ("id", "computed_at", "visitor_id")
+                    if k not in ("id", "computed_at")
                 )
             )
             for row in rows
@@ -149,7 +149,11 @@ def test_cost_does_not_grow_with_history():
         rollup_day(store=shop.a, day=D1, tiers=False)
     with CaptureQueriesContext(connection) as again:
         rollup_day(store=shop.a, day=D3, tiers=False)
-    assert len(small) == len(again) <= 18
+    # At most (PostgreSQL): savepoint and release, the locks of the day and of the day before
+    # (its funnel row), settings, stale marks, 7 deletes, the temporary table of the run's orders (drop, create, analyse, drop), 7
+    # inserts, the store row check, the funnel rows (events read, delete, insert), the
+    # visitor sets read back and the store row's distinct visitor counts.
+    assert len(small) == len(again) <= 30
 
 
 def test_report_query_count_is_fixed():
@@ -158,8 +162,9 @@ def test_report_query_count_is_fixed():
     query = DailyMetricsQuery(start=D1, end=D3, interval="week", by_channel=True, by_sku=True)
     with CaptureQueriesContext(connection) as queries:
         DailyMetricsRunner(store=shop.a, query=query).run()
-    # store rows, channel rows, 2 distinct (totals) + 2 (buckets) + 2 (channels), SKU + 2 exact.
-    assert len(queries) == 11
+    # store rows, channel rows, the range's visitor and buyer sets (read once for every
+    # grouping), SKU rows + 2 exact distinct counts.
+    assert len(queries) == 7
     with CaptureQueriesContext(connection) as cached:
         DailyMetricsRunner(store=shop.a, query=query).run()
     assert len(cached) == 0
