@@ -53,6 +53,17 @@ class SkuSerializer(StoreModelSerializer):
         max_length=255,
         help_text="Why the price changes; kept with the price-change record.",
     )
+    price_confirmation = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Needed when the new price exposes paid orders of the last price-protection "
+        "days to claims (保价): the `confirmation` of that exposure from "
+        "`reports/price-exposure/?sku=&new_price=`. Without it, or when the exposure changed "
+        "since (orders paid, refunded or aged out, another price), the change is refused "
+        "with a 400 naming the current exposure; fetch it again and confirm.",
+    )
 
     class Meta:
         model = Sku
@@ -71,6 +82,7 @@ class SkuSerializer(StoreModelSerializer):
             "created_at",
             "updated_at",
             "price_note",
+            "price_confirmation",
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
         extra_kwargs = {

@@ -55,8 +55,10 @@ class SkuViewSet(
     mixins.UpdateModelMixin,
     StoreScopedViewSet,
 ):
-    """The store's SKUs. A price change is recorded in ``price-changes``. SKUs are not
-    deleted: set ``status`` to ``delisted``."""
+    """The store's SKUs. A price change is recorded in ``price-changes``; one that exposes
+    paid orders to price-protection claims needs ``price_confirmation`` (from the
+    ``price-exposure`` report). SKUs are not deleted: set ``status`` to ``delisted`` (kept in
+    the status history)."""
 
     model = Sku
     serializer_class = SkuSerializer
@@ -71,13 +73,21 @@ class SkuViewSet(
     def perform_create(self, serializer: SkuSerializer) -> None:
         data = dict(serializer.validated_data)
         data.pop("price_note", None)
+        data.pop("price_confirmation", None)  # a first price is not a change
         serializer.instance = sku_create(store=self.store, actor=self.actor, **data)
 
     def perform_update(self, serializer: SkuSerializer) -> None:
+        """Through ``sku_update``, the one price writer: a price with price-protection
+        exposure needs ``price_confirmation`` of that exposure (else a 400, nothing written)."""
         data = dict(serializer.validated_data)
         note = data.pop("price_note", "")
+        confirmation = data.pop("price_confirmation", "") or None
         serializer.instance = sku_update(
-            sku=serializer.instance, actor=self.actor, price_note=note, **data
+            sku=serializer.instance,
+            actor=self.actor,
+            price_note=note,
+            price_confirmation=confirmation,
+            **data,
         )
 
 
