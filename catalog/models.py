@@ -154,7 +154,7 @@ class SkuStatusChange(StoreOwned):
     sku = models.ForeignKey(
         Sku, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("SKU")
     )
-    changed_at = models.DateTimeField(_("changed at"))
+    changed_at = models.DateTimeField(_("status changed at"))
     old_status = models.CharField(_("old status"), max_length=10, choices=SkuStatus.choices)
     new_status = models.CharField(_("new status"), max_length=10, choices=SkuStatus.choices)
     old_listed_on = models.DateField(_("old listing day"), null=True, blank=True)
@@ -165,7 +165,7 @@ class SkuStatusChange(StoreOwned):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        verbose_name=_("changed by"),
+        verbose_name=_("status changed by"),
     )
     note = models.CharField(_("note"), max_length=255, blank=True)
 

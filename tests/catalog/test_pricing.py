@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from analytics.models import Order, OrderStatus
 from catalog.models import PriceChange
@@ -167,7 +168,8 @@ def test_an_order_paid_between_the_check_and_the_confirmation_refuses_the_cut(
         Decimal("100.00"),
     )
     assert refused.exposure.confirmation != shown.confirmation
-    message = refused.message_dict["price_confirmation"][0]
+    with translation.override("en"):
+        message = str(PriceExposureChangedError(refused.exposure, seen=refused.seen).messages[0])
     assert "it was 2 order(s) (3 unit(s)), up to ¥100.00" in message
     assert "exposes 3 paid order(s) (4 unit(s))" in message and "up to ¥140.00" in message
     assert_nothing_written(sku_with_sales, "199.00")
