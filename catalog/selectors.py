@@ -6,13 +6,14 @@ import zoneinfo
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import F, FloatField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, FloatField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, NullIf
 
 from opsdesk.localtime import local_day
 from opsdesk.models import Store
 
 from .models import Sku, SkuStatus, SkuStatusChange
+from .services import DELIST_NOTE
 
 #: Sort keys the SKU list accepts, mapped to the fields they order by. A leading "-" on a key
 #: reverses it. Anything else falls back to ``SKU_DEFAULT_SORT``.
@@ -155,3 +156,26 @@ def shelf_state(row: Mapping[str, Any], *, zone: zoneinfo.ZoneInfo) -> ShelfStat
     if returned is not None:
         since = max(since, local_day(zone, returned))
     return ShelfState(status=status, listed_on=listed_on, on_shelf_since=since)
+
+
+@dataclasses.dataclass(frozen=True)
+class DelistingRound:
+    """The store's last bulk delisting (the monthly review of delisting candidates)."""
+
+    at: datetime.datetime
+    by: str  # user name; empty when unknown
+    skus: int
+
+
+def last_delisting(*, store: Store) -> DelistingRound | None:
+    """The store's latest bulk delisting from the status history (one query), or None."""
+    row = (
+        SkuStatusChange.objects.filter(store=store, note=DELIST_NOTE)
+        .values("changed_at", "changed_by__username")
+        .annotate(skus=Count("pk"))
+        .order_by("-changed_at")
+        .first()
+    )
+    if row is None:
+        return None
+    return DelistingRound(row["changed_at"], row["changed_by__username"] or "", row["skus"])

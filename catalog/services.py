@@ -21,6 +21,8 @@ from .models import (
     StockSnapshot,
 )
 
+#: ``SkuStatusChange.note`` of a bulk delisting (the monthly review of delisting candidates).
+DELIST_NOTE = "delist"
 #: Rows read and upserted per round trip; bounds memory for stores with many SKUs.
 STOCK_SNAPSHOT_BATCH_SIZE = 2_000
 
@@ -160,7 +162,7 @@ def sku_delist_bulk(*, store: Store, sku_ids: Iterable[int], actor: Actor) -> li
                 for pk, _code, status, listed in rows
             ],
             user=actor.user,
-            note="delist",
+            note=DELIST_NOTE,
             at=now,
         )
         audit_as(

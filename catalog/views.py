@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from analytics.charts import cached_figure_json, result_cache_key
 from opsdesk.audit import Actor
+from opsdesk.localtime import local_day
 from opsdesk.models import AuditSource
 from opsdesk.roles import Capability
 from opsdesk.views import paginate, sort_columns, store_page, store_today, valid_filters
@@ -222,6 +223,10 @@ def role_suggestion_decision(request: HttpRequest) -> HttpResponse:
     return redirect("product_matrix")
 
 
+#: Delisting candidates are reviewed monthly (DOMAIN.md: 每月淘汰动销率 < 5% 的商品).
+DELISTING_REVIEW_DAYS = 30
+
+
 class HealthForm(forms.Form):
     """The SKU health page's choices: the day (stock from that day's snapshots when it is
     before yesterday) and, for a new SKU's first stock, the comparable SKU."""
@@ -283,6 +288,12 @@ def sku_health(request: HttpRequest) -> HttpResponse:
         comparable = get_object_or_404(Sku, store=request.store, pk=filters["comparable"])
         suggestion = first_stock(comparable=comparable, as_of=as_of)
     can_edit = request.membership.allows(Capability.EDIT_CATALOG)
+    last_round = selectors.last_delisting(store=request.store)
+    last_day = None if last_round is None else local_day(request.store.zone, last_round.at)
+    # 每月淘汰: the candidates are due for review when nothing was delisted for a month.
+    review_due = bool(result.delisting_candidates) and (
+        last_day is None or (today - last_day).days >= DELISTING_REVIEW_DAYS
+    )
     week_start = filters["week"] - datetime.timedelta(days=filters["week"].weekday())
     calendar = listing_calendar(store=request.store, week_of=week_start)
     context = {
@@ -298,6 +309,10 @@ def sku_health(request: HttpRequest) -> HttpResponse:
             str(WEEKDAYS[number - 1]) for number in request.store.listing_weekday_numbers
         ),
         "today": today,
+        "last_delisting": last_round,
+        "last_delisting_day": last_day,
+        "delisting_review_due": review_due and not result.stock_from_snapshots,
+        "delisting_review_days": DELISTING_REVIEW_DAYS,
         "status_labels": {status.value: str(status.label) for status in SkuStatus},
         "can_edit": can_edit,
         # Delisting acts on today's catalogue: not from a past day's figures.

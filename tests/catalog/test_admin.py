@@ -10,7 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.models import ComplianceFinding, PriceChange, Sku
+from catalog.models import BannedTerm, ComplianceFinding, PriceChange, Sku
 from opsdesk.models import AuditEntry, AuditSource
 from opsdesk.roles import Role
 from tests.factories import (
@@ -252,6 +252,40 @@ def test_a_sku_added_in_the_admin_is_created_audited_and_scanned(
     assert (finding.field, finding.term, finding.position) == ("title", "最佳", 0)
 
 
-def test_price_changes_are_view_only_in_the_admin(staff_client, sku):
-    assert staff_client.get(reverse("admin:catalog_pricechange_add")).status_code == 403
-    assert staff_client.get(reverse("admin:catalog_pricechange_changelist")).status_code == 200
+def test_a_banned_term_saved_or_removed_in_the_admin_rescans_every_sku(
+    staff_client, store, django_capture_on_commit_callbacks
+):
+    sku = SkuFactory(store=store, title="全网最低价 好茶")
+    add = reverse("admin:catalog_bannedterm_add")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            add,
+            {"store": store.pk, "term": "全网最低", "replacement": "超值", "allowed_phrases": ""},
+        )
+
+    assert response.status_code == 302
+    term = BannedTerm.objects.get(store=store, term="全网最低")
+    finding = ComplianceFinding.objects.get(sku=sku, resolved_at__isnull=True)
+    assert (finding.term, finding.position) == ("全网最低", 0)
+    entry = AuditEntry.objects.get(action="bannedterm.create")
+    assert (entry.source, entry.changes["replacement"]) == (AuditSource.ADMIN, "超值")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            reverse("admin:catalog_bannedterm_delete", args=[term.pk]), {"post": "yes"}
+        )
+
+    assert response.status_code == 302
+    assert not BannedTerm.objects.exists()
+    finding.refresh_from_db()
+    assert finding.resolved_at is not None  # the re-scan closed it
+    assert AuditEntry.objects.filter(action="bannedterm.delete", source=AuditSource.ADMIN).exists()
+
+
+@pytest.mark.parametrize(
+    "model", ["compliancefinding", "rolesuggestiondecision", "skustatuschange", "pricechange"]
+)
+def test_rows_written_by_the_services_are_view_only_in_the_admin(staff_client, model):
+    assert staff_client.get(reverse(f"admin:catalog_{model}_add")).status_code == 403
+    assert staff_client.get(reverse(f"admin:catalog_{model}_changelist")).status_code == 200

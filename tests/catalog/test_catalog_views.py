@@ -384,3 +384,42 @@ def test_pages_speak_the_operators_words_in_chinese(operator_client, store, name
     page = operator_client.get(reverse(name)).content.decode()
 
     assert heading in page
+
+
+@pytest.mark.django_db
+def test_health_page_shows_the_last_delisting_review_and_when_one_is_due(
+    operator_client, store, monkeypatch
+):
+    from django.conf import settings
+
+    from catalog.services import sku_delist_bulk
+    from opsdesk.audit import Actor
+
+    operator_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    first, second, third = (stale_sku(store, code) for code in ("A", "B", "C"))
+    stale_sku(store, "D")  # kept on shelf: still a candidate at the end
+
+    def notice() -> str:
+        page = operator_client.get(reverse("sku_health")).content.decode()
+        return page.split('id="last-delisting">')[1].split("</p>")[0]
+
+    # Never reviewed, and A..D are candidates: due.
+    assert "No SKU has been delisted in bulk yet." in notice()
+    assert 'data-testid="review-due"' in notice()
+
+    # 31 days ago (store-local) A and B were delisted: the review is due again for C and D.
+    today = timezone.localdate(timezone=store.zone)
+    long_ago = timezone.now() - datetime.timedelta(days=31)
+    monkeypatch.setattr("catalog.services.timezone.now", lambda: long_ago)
+    sku_delist_bulk(store=store, sku_ids=[first.pk, second.pk], actor=Actor(user=None))
+    monkeypatch.undo()
+    day = (today - datetime.timedelta(days=31)).isoformat()
+    assert f"Last review: 2 SKUs delisted on {day} by -." in notice()
+    assert "Monthly review due: nothing delisted in the last 30 days" in notice()
+
+    # Today the operator delists C on the page and keeps D: reviewed this month, not due.
+    operator_client.post(reverse("sku_delist"), {"sku": [third.pk]})
+    assert f"Last review: 1 SKU delisted on {today.isoformat()} by operator." in notice()
+    assert 'data-testid="review-due"' not in notice()
+    result = operator_client.get(reverse("sku_health")).context["result"]
+    assert [row.code for row in result.delisting_candidates] == ["D"]
