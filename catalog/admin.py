@@ -3,17 +3,22 @@
 A SKU edit goes through the catalogue's services like a page edit: a new SKU through
 ``catalog.pricing.sku_create``, the fields of an existing one through
 ``catalog.pricing.sku_update`` and a price through ``catalog.pricing.sku_price_change``, so
-every price change is recorded (who, when, old, new) and a price cut that exposes recent
-orders to price-protection claims (保价) is refused until the editor ticks "Confirm price cut"
-next to the exposure shown in the error. Price changes themselves are view-only here: they
-are written only by that service.
+every price change is recorded (who, when, old, new), every status or listing-day change is
+kept in the status history, and a price cut that exposes recent orders to price-protection
+claims (保价) is refused with the exposure shown until the editor ticks "Confirm price cut".
+The confirmation is bound to the exposure shown (a hidden token): when orders were paid (or
+refunded) between the showing and the save, the cut is refused again with the new exposure.
+
+Banned terms are saved and removed through ``catalog.compliance`` (audited, every SKU
+re-scanned). Price changes, status changes, findings and role decisions are view-only here:
+their services write them.
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.http import HttpRequest
+from django.db import models, transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -23,6 +28,7 @@ from opsdesk.models import AuditSource
 from opsdesk.roles import Capability
 from opsdesk.templatetags.opsdesk_ui import money
 
+from .compliance import banned_term_delete, banned_term_save
 from .models import (
     BannedTerm,
     Category,
@@ -30,11 +36,16 @@ from .models import (
     PriceChange,
     RoleSuggestionDecision,
     Sku,
+    SkuStatusChange,
     StockSnapshot,
 )
 from .pricing import (
     SKU_EDITABLE_FIELDS,
+    PriceCutNotConfirmedError,
+    PriceExposureChangedError,
+    exposure_message,
     price_change_preview,
+    price_exposure_check,
     sku_create,
     sku_price_change,
     sku_update,
@@ -75,6 +86,9 @@ class SkuAdminForm(forms.ModelForm):
             "Tick to save a price cut that exposes recent orders to price-protection claims."
         ),
     )
+    #: The confirmation token of the exposure last shown on this form (set by the admin when
+    #: it shows one); ticking the box confirms that exposure and no other.
+    price_confirmation = forms.CharField(required=False, widget=forms.HiddenInput, max_length=2000)
 
     class Meta:
         model = Sku
@@ -114,13 +128,14 @@ class SkuAdmin(CatalogAdmin):
 
     def get_fields(self, request: HttpRequest, obj: Sku | None = None) -> list[str]:
         fields = list(super().get_fields(request, obj))
-        if obj is None and "confirm_price_cut" in fields:
-            fields.remove("confirm_price_cut")  # a new SKU's first price is not a change
+        if obj is None:  # a new SKU's first price is not a change
+            fields = [f for f in fields if f not in ("confirm_price_cut", "price_confirmation")]
         return fields
 
     def validate_scope(self, request: HttpRequest, form: forms.ModelForm, cleaned: dict) -> None:
-        """Besides the scope: a price cut with price-protection exposure needs the
-        confirmation; the error shows the exposure."""
+        """Besides the scope: a price change with price-protection exposure needs the box
+        ticked for the exposure this form last showed; otherwise the error shows the current
+        exposure and the form carries its confirmation for the next submit."""
         super().validate_scope(request, form, cleaned)
         new_price = cleaned.get("price")
         if form.instance.pk is None or new_price is None:
@@ -129,7 +144,22 @@ class SkuAdmin(CatalogAdmin):
         if new_price == stored.price:
             return
         exposure = price_change_preview(sku=stored, new_price=new_price)
-        if exposure.has_exposure and not cleaned.get("confirm_price_cut"):
+        confirmation = (
+            cleaned.get("price_confirmation") if cleaned.get("confirm_price_cut") else None
+        )
+        try:
+            price_exposure_check(exposure=exposure, confirmation=confirmation)
+        except PriceExposureChangedError as refused:
+            _show_exposure(form, refused.exposure.confirmation)
+            raise ValidationError(
+                {
+                    "price": exposure_message(refused.exposure, seen=refused.seen)
+                    + " "
+                    + _("Tick “Confirm price cut” again to save it.")
+                }
+            ) from refused
+        except PriceCutNotConfirmedError as refused:
+            _show_exposure(form, refused.exposure.confirmation)
             currency = stored.store.currency
             raise ValidationError(
                 {
@@ -148,7 +178,22 @@ class SkuAdmin(CatalogAdmin):
                         "amount": money(exposure.amount, currency),
                     }
                 }
-            )
+            ) from refused
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except PriceCutNotConfirmedError as refused:
+            # The exposure changed in the instant between the form's check and the save (an
+            # order paid meanwhile): the admin's transaction rolled back, nothing is written.
+            self.message_user(request, refused.messages[0], level=messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request: HttpRequest, obj: Sku, form, change: bool) -> None:
         actor = Actor(user=request.user, source=AuditSource.ADMIN)
@@ -169,20 +214,34 @@ class SkuAdmin(CatalogAdmin):
             if name in SKU_EDITABLE_FIELDS
         }
         new_price = fields.pop("price", None)
+        confirmation = (
+            form.cleaned_data.get("price_confirmation")
+            if form.cleaned_data.get("confirm_price_cut")
+            else None
+        )
         with transaction.atomic():
             if fields:
                 sku_update(sku=obj, actor=actor, **fields)
             if new_price is not None:
-                # The form refused an unconfirmed cut with exposure, so what reaches here
-                # was either confirmed or had no exposure when the editor saved it.
+                # The service checks the exposure again under the row lock, with the
+                # confirmation the form accepted.
                 sku_price_change(
                     sku=obj,
                     new_price=new_price,
                     actor=actor,
-                    confirmed=True,
+                    confirmation=confirmation,
                     note=_("admin edit"),
                 )
         obj.refresh_from_db()
+
+
+def _show_exposure(form: forms.ModelForm, confirmation: str) -> None:
+    """Re-render ``form`` with the confirmation of the exposure being shown and the box
+    unticked, so the editor confirms the figures in the error, not earlier ones."""
+    data = form.data.copy()
+    data[form.add_prefix("price_confirmation")] = confirmation
+    data.pop(form.add_prefix("confirm_price_cut"), None)
+    form.data = data
 
 
 @admin.register(PriceChange)
@@ -206,25 +265,76 @@ class StockSnapshotAdmin(CatalogAdmin):
 
 @admin.register(BannedTerm)
 class BannedTermAdmin(CatalogAdmin):
+    """Saved and removed through ``catalog.compliance`` like the compliance page: audited,
+    and every SKU of the store re-scanned after the change."""
+
     list_display = ("term", "replacement", "allowed_phrases", "store")
     list_filter = (StoreListFilter,)
     list_select_related = ("store",)
     search_fields = ("term",)
 
+    def get_readonly_fields(self, request: HttpRequest, obj: BannedTerm | None = None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            readonly.append("term")  # a different term is a new row; remove this one instead
+        return readonly
+
+    def save_model(self, request: HttpRequest, obj: BannedTerm, form, change: bool) -> None:
+        saved = banned_term_save(
+            store=obj.store,
+            actor=Actor(user=request.user, source=AuditSource.ADMIN),
+            term=obj.term,
+            replacement=obj.replacement,
+            allowed_phrases=obj.allowed_phrases,
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request: HttpRequest, obj: BannedTerm) -> None:
+        banned_term_delete(term=obj, actor=Actor(user=request.user, source=AuditSource.ADMIN))
+
+    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet) -> None:
+        actor = Actor(user=request.user, source=AuditSource.ADMIN)
+        for term in queryset.select_related("store"):
+            banned_term_delete(term=term, actor=actor)
+
 
 @admin.register(ComplianceFinding)
-class ComplianceFindingAdmin(CatalogAdmin):
+class ComplianceFindingAdmin(ReadOnlyStoreAdmin):
+    """View-only: findings are opened and closed by the scan (``catalog.compliance``); a
+    finding is cleared by fixing the text (or the compliance page's replacement)."""
+
     list_display = ("sku", "field", "term", "position", "first_seen_at", "resolved_at", "store")
     list_filter = (StoreListFilter, "field", ("resolved_at", admin.EmptyFieldListFilter))
     list_select_related = ("sku", "store")
     search_fields = ("sku__code", "term")
-    autocomplete_fields = ("sku",)
 
 
 @admin.register(RoleSuggestionDecision)
-class RoleSuggestionDecisionAdmin(CatalogAdmin):
+class RoleSuggestionDecisionAdmin(ReadOnlyStoreAdmin):
+    """View-only history of accepted and rejected role suggestions (the matrix page and the
+    API record them)."""
+
     list_display = ("sku", "suggested_role", "previous_role", "accepted", "decided_at", "store")
     list_filter = (StoreListFilter, "accepted", "suggested_role")
     list_select_related = ("sku", "decided_by", "store")
     search_fields = ("sku__code",)
-    autocomplete_fields = ("sku",)
+
+
+@admin.register(SkuStatusChange)
+class SkuStatusChangeAdmin(ReadOnlyStoreAdmin):
+    """View-only: the status history is written with every status or listing-day change."""
+
+    list_display = (
+        "sku",
+        "old_status",
+        "new_status",
+        "old_listed_on",
+        "new_listed_on",
+        "changed_at",
+        "changed_by",
+        "note",
+        "store",
+    )
+    list_filter = (StoreListFilter, "new_status")
+    list_select_related = ("sku", "changed_by", "store")
+    search_fields = ("sku__code",)

@@ -9,9 +9,11 @@ last rolled-up day) and include it:
 - sell-through (动销率) = units sold in the 30 days / (units sold + current stock); no value
   when both are 0.
 - store sell-through = share of on-shelf SKUs that sold at least 1 unit in the 30 days.
-- delisting candidate: on shelf, on shelf for 30+ days (``listed_on`` <= as_of - 30; a SKU
-  without ``listed_on`` counts from its creation day) and sell-through strictly below
-  ``Store.delisting_sell_through`` (exactly 5% is NOT a candidate).
+- delisting candidate: on shelf, on shelf for 30+ days (its current on-shelf spell began on
+  or before as_of - 30: the later of ``listed_on``, or the creation day without one, and its
+  last return to the shelf from off shelf or delisted, ``catalog.selectors.shelf_state``) and
+  sell-through strictly below ``Store.delisting_sell_through`` (exactly 5% is NOT a
+  candidate). A SKU delisted and relisted a week ago has been on shelf for a week.
 - days of cover (可售天数) = current stock / (units in the last 14 days / 14); no value when
   nothing sold in 14 days. Stockout risk: cover below ``Store.replenishment_lead_days``;
   overstock: cover above ``Store.overstock_cover_days``.
@@ -22,11 +24,12 @@ last rolled-up day) and include it:
 - replenishment = units to bring cover up to ``target_cover_days``: ceil(avg daily units x
   target - stock), for on-shelf SKUs with sales in the 14 days and a positive need.
 
-Health of a past day (``HealthQuery.stock_from_snapshots``): "stock" is each SKU's
-``StockSnapshot`` of ``as_of`` (its stock at the end of that day) instead of its current stock,
-and the SKUs are those that have a snapshot of that day (the SKUs not delisted then, since
-snapshots skip delisted SKUs). Sales windows end on ``as_of`` as always. Status and listing
-day are today's: the catalogue keeps no history of them.
+Health of a past day (``HealthQuery.stock_from_snapshots``, chosen by ``health_query`` for
+any day before yesterday): "stock" is each SKU's ``StockSnapshot`` of ``as_of`` (its stock at
+the end of that day) instead of its current stock, and status, listing day and on-shelf spell
+are those at the end of ``as_of`` from the status history (``SkuStatusChange``), not today's.
+The SKUs are those with a snapshot of that day that were not delisted at its end. Sales
+windows end on ``as_of`` as always. Title, role, price and unit cost are today's.
 """
 
 import dataclasses
@@ -34,13 +37,24 @@ import datetime
 from decimal import ROUND_CEILING, Decimal
 
 from django.db.models import Avg, Count, F, Sum
-from django.utils import timezone
 
 from analytics.models import DailySkuMetrics
+from analytics.rollups.days import local_midnight, local_yesterday
 from opsdesk.models import Store
 
 from .models import Sku, SkuStatus, StockSnapshot
+from .selectors import shelf_state, with_shelf_state
 
+#: The status-history annotations of ``catalog.selectors.with_shelf_state`` for a past day.
+_STATE_COLUMNS = (
+    "shelf_returned_at",
+    "shelf_last_id",
+    "shelf_last_status",
+    "shelf_last_listed_on",
+    "shelf_next_id",
+    "shelf_next_status",
+    "shelf_next_listed_on",
+)
 SELL_THROUGH_DAYS = 30
 COVER_DAYS = 14
 TURNOVER_DAYS = 30
@@ -60,16 +74,32 @@ class HealthQuery:
             raise ValueError("target_cover_days must be positive")
 
 
+def health_query(
+    *,
+    store: Store,
+    as_of: datetime.date | None = None,
+    target_cover_days: int = DEFAULT_TARGET_COVER_DAYS,
+) -> HealthQuery:
+    """The query the page and the API ask for ``as_of`` (default yesterday, the last
+    rolled-up day): a day before yesterday reads stock and status of that day (snapshots and
+    status history); yesterday or later reads the catalogue as it is now."""
+    yesterday = local_yesterday(store.zone)
+    as_of = as_of or yesterday
+    return HealthQuery(
+        as_of=as_of, target_cover_days=target_cover_days, stock_from_snapshots=as_of < yesterday
+    )
+
+
 @dataclasses.dataclass(frozen=True)
 class SkuHealth:
     sku_id: int
     code: str
     title: str
     role: str
-    status: str
+    status: str  # on_shelf or off_shelf (as of the day for a past day)
     price: Decimal
     stock: int
-    on_shelf_since: datetime.date | None
+    on_shelf_since: datetime.date
     units_30d: int
     units_14d: int
     sell_through: Decimal | None  # 0..1
@@ -148,20 +178,26 @@ class SkuHealthRunner:
         start_14 = as_of - datetime.timedelta(days=COVER_DAYS - 1)
         columns = ("pk", "code", "title", "role", "status", "price", "cost", "listed_on")
         if self.query.stock_from_snapshots:
-            # One join: the SKUs with a snapshot of ``as_of``, with that day's stock.
+            # One join: the SKUs with a snapshot of ``as_of``, with that day's stock, and their
+            # status at the end of that day; those delisted then are dropped below.
+            end_of_day = local_midnight(store.zone, as_of + datetime.timedelta(days=1))
             skus = [
                 {**row, "stock": row.pop("day_stock")}
-                for row in Sku.objects.filter(store=store, stock_snapshots__day=as_of)
+                for row in with_shelf_state(
+                    Sku.objects.filter(store=store, stock_snapshots__day=as_of),
+                    before=end_of_day,
+                )
                 .annotate(day_stock=F("stock_snapshots__stock"))
                 .order_by("code", "pk")
-                .values(*columns, "created_at", "day_stock")
+                .values(*columns, "created_at", "day_stock", *_STATE_COLUMNS)
             ]
         else:
             skus = list(
-                Sku.objects.filter(store=store)
-                .exclude(status=SkuStatus.DELISTED)
+                with_shelf_state(
+                    Sku.objects.filter(store=store).exclude(status=SkuStatus.DELISTED), before=None
+                )
                 .order_by("code", "pk")
-                .values(*columns, "stock", "created_at")
+                .values(*columns, "stock", "created_at", "shelf_returned_at")
             )
         sales_30 = {
             row["sku_id"]: row
@@ -190,6 +226,9 @@ class SkuHealthRunner:
         delist_before = as_of - datetime.timedelta(days=SELL_THROUGH_DAYS)
         rows: list[SkuHealth] = []
         for sku in skus:
+            state = shelf_state(sku, zone=store.zone)
+            if state.status == SkuStatus.DELISTED:
+                continue
             sold = sales_30.get(sku["pk"], {})
             units_30 = int(sold.get("units") or 0)
             cogs = Decimal(sold.get("cogs") or 0).quantize(Decimal("0.01"))
@@ -198,8 +237,8 @@ class SkuHealthRunner:
             sell_through = _ratio(Decimal(units_30), Decimal(units_30 + stock))
             average_daily = Decimal(recent) / COVER_DAYS if recent else None
             cover = (Decimal(stock) / average_daily) if average_daily else None
-            since = sku["listed_on"] or timezone.localtime(sku["created_at"], store.zone).date()
-            on_shelf = sku["status"] == SkuStatus.ON_SHELF
+            since = state.on_shelf_since
+            on_shelf = state.status == SkuStatus.ON_SHELF
             if sku["pk"] in snapshots:
                 average_stock, basis = Decimal(str(snapshots[sku["pk"]])), "snapshots"
             else:
@@ -214,7 +253,7 @@ class SkuHealthRunner:
                     code=sku["code"],
                     title=sku["title"],
                     role=sku["role"],
-                    status=sku["status"],
+                    status=state.status,
                     price=sku["price"],
                     stock=sku["stock"],
                     on_shelf_since=since,

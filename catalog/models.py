@@ -140,6 +140,55 @@ class StockSnapshot(StoreOwned):
         indexes = [models.Index(fields=["store", "day"], name="stocksnapshot_store_day_idx")]
 
 
+class SkuStatusChange(StoreOwned):
+    """A change of a SKU's status or listing day (上下架记录), so SKU health of a past day uses
+    the status and the on-shelf day of that day.
+
+    Append-only, written in the same transaction as the change by
+    ``catalog.services.sku_status_history_record``, which every writer of ``Sku.status`` and
+    ``Sku.listed_on`` calls (SKU edits in the pages, API and admin, bulk delisting, imports).
+    A SKU's first status (its creation) is not a change; before its first change a SKU had the
+    change's ``old_*`` values.
+    """
+
+    sku = models.ForeignKey(
+        Sku, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("SKU")
+    )
+    changed_at = models.DateTimeField(_("status changed at"))
+    old_status = models.CharField(_("old status"), max_length=10, choices=SkuStatus.choices)
+    new_status = models.CharField(_("new status"), max_length=10, choices=SkuStatus.choices)
+    old_listed_on = models.DateField(_("old listing day"), null=True, blank=True)
+    new_listed_on = models.DateField(_("new listing day"), null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("status changed by"),
+    )
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+        verbose_name = _("SKU status change")
+        verbose_name_plural = _("SKU status changes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(old_status__in=SkuStatus.values) & Q(new_status__in=SkuStatus.values),
+                name="skustatuschange_status_valid",
+            )
+        ]
+        indexes = [
+            # The as-of lookups: a SKU's last change before, or first change after, a moment.
+            models.Index(fields=["sku", "changed_at"], name="skustatuschange_sku_time_idx"),
+            models.Index(fields=["store", "changed_at"], name="skustatuschange_store_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku_id} {self.old_status} -> {self.new_status}"
+
+
 class BannedTerm(StoreOwned):
     """A word the Advertising Law forbids in titles and descriptions (广告法极限词)."""
 

@@ -1,22 +1,30 @@
 """Writes to SKUs: create and edit, recording every price change (保价 needs the history).
 
-Every function is a service: keyword-only, typed, atomic, audited.
+Every function is a service: keyword-only, typed, atomic, audited. ``sku_update`` is the one
+writer of an existing SKU's price (pages, admin and API all end there): a price change that
+exposes paid orders to price-protection claims is applied only with the ``confirmation`` of
+the very exposure the editor was shown (see ``PriceExposure.confirmation``).
 """
 
 import datetime
+import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum, Value
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Sum, Value
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from opsdesk.audit import Actor, audit_as, field_changes
 from opsdesk.models import Store
+from opsdesk.templatetags.opsdesk_ui import money
 
 from .models import Category, PriceChange, ProductRole, Sku, SkuStatus
+from .services import SkuStatusTransition, sku_status_history_record
 
 #: Fields a SKU edit may change (everything else is fixed or bookkeeping).
 SKU_EDITABLE_FIELDS = frozenset(
@@ -117,21 +125,38 @@ def sku_create(
     return sku
 
 
-def sku_update(*, sku: Sku, actor: Actor, price_note: str = "", **fields: Any) -> Sku:
+def sku_update(
+    *,
+    sku: Sku,
+    actor: Actor,
+    price_note: str = "",
+    price_confirmation: str | None = None,
+    **fields: Any,
+) -> Sku:
     """Change ``fields`` of ``sku`` (names from ``SKU_EDITABLE_FIELDS``) and return it.
 
     Contract:
     - The row is locked while it changes; only fields whose value differs are written.
+    - A new price with price-protection exposure (``price_change_preview`` worked out here,
+      under the lock) is applied only when ``price_confirmation`` is that exposure's
+      ``confirmation``; otherwise ``PriceCutNotConfirmedError`` is raised (its subclass
+      ``PriceExposureChangedError`` when a confirmation was given but the exposure is no longer
+      the one it was issued for: orders paid, refunded or aged out since, or another price)
+      carrying the current exposure, and nothing is written.
     - When the price changes, one ``PriceChange`` (old, new, now, the actor's user,
-      ``price_note``) is recorded in the same transaction.
+      ``price_note`` plus the exposure when there is one) is recorded in the same transaction.
+    - When the status or the listing day changes, one ``SkuStatusChange`` is recorded.
     - One audit entry ``sku.update`` with ``{field: [old, new]}``; none when nothing changed.
-    - ``ValidationError`` on ``code`` (taken in the store) or ``category`` (another store's).
+    - ``ValidationError`` on ``code`` (taken in the store), ``category`` (another store's) or
+      ``price`` (negative).
     """
     unknown = set(fields) - SKU_EDITABLE_FIELDS
     if unknown:
         raise TypeError(f"sku_update() cannot change {', '.join(sorted(unknown))}")
     if "category" in fields:
         _check_category(sku.store, fields["category"])
+    if "price" in fields and fields["price"] is not None and fields["price"] < 0:
+        raise ValidationError({"price": [_("A price cannot be negative.")]})
     try:
         with transaction.atomic():
             locked = Sku.objects.select_for_update().select_related("store").get(pk=sku.pk)
@@ -139,6 +164,17 @@ def sku_update(*, sku: Sku, actor: Actor, price_note: str = "", **fields: Any) -
             changes = field_changes(before, fields)
             if not changes:
                 return locked
+            if "price" in changes:
+                exposure = price_change_preview(sku=locked, new_price=fields["price"])
+                if exposure.has_exposure:
+                    price_exposure_check(exposure=exposure, confirmation=price_confirmation)
+                    detail = (
+                        f"price protection: {exposure.orders} orders, {exposure.units} units, "
+                        f"exposure {exposure.amount}"
+                    )
+                    price_note = f"{price_note}; {detail}" if price_note else detail
+            now = timezone.now()
+            shelf_before = (locked.status, locked.listed_on)
             for name in changes:
                 setattr(locked, name, fields[name])
             locked.save(update_fields=[*changes, "updated_at"])
@@ -148,9 +184,25 @@ def sku_update(*, sku: Sku, actor: Actor, price_note: str = "", **fields: Any) -
                     sku=locked,
                     old_price=before["price"],
                     new_price=fields["price"],
-                    changed_at=timezone.now(),
+                    changed_at=now,
                     changed_by=actor.user,
-                    note=price_note,
+                    note=price_note[:255],
+                )
+            if changes.keys() & {"status", "listed_on"}:
+                sku_status_history_record(
+                    store=locked.store,
+                    transitions=[
+                        SkuStatusTransition(
+                            sku_id=locked.pk,
+                            old_status=shelf_before[0],
+                            new_status=locked.status,
+                            old_listed_on=shelf_before[1],
+                            new_listed_on=locked.listed_on,
+                        )
+                    ],
+                    user=actor.user,
+                    note=f"edit ({actor.source})",
+                    at=now,
                 )
             audit_as(actor, store=locked.store, action="sku.update", obj=locked, changes=changes)
             if changes.keys() & {"title", "description"}:
@@ -167,6 +219,9 @@ def sku_update(*, sku: Sku, actor: Actor, price_note: str = "", **fields: Any) -
 
 # --- Price protection (保价) ---------------------------------------------------------------
 
+#: Salt of the signed confirmation tokens (``PriceExposure.confirmation``).
+CONFIRMATION_SALT = "catalog.pricing.exposure"
+
 
 @dataclass(frozen=True)
 class PriceExposure:
@@ -176,6 +231,9 @@ class PriceExposure:
     ``orders``/``lines``/``units``: paid orders of the SKU in that window (not cancelled or
     refunded) whose unit price paid is above ``new_price``; ``amount`` = the sum over those
     lines of (unit price paid - new price) x quantity, the most buyers could claim.
+    ``last_line_id`` is the newest exposed order line; ``fingerprint`` identifies the exposed
+    set (the SKU, both prices, the counts, the amount, and the count, sum and maximum of the
+    exposed line ids), so an order paid, refunded or aged out of the window changes it.
     """
 
     sku_id: int
@@ -188,6 +246,9 @@ class PriceExposure:
     lines: int
     units: int
     amount: Decimal
+    currency: str = "CNY"
+    last_line_id: int | None = None
+    fingerprint: str = ""
 
     @property
     def is_cut(self) -> bool:
@@ -197,15 +258,127 @@ class PriceExposure:
     def has_exposure(self) -> bool:
         return self.amount > 0
 
+    @property
+    def confirmation(self) -> str:
+        """A signed token naming this exposure, to send back with the change that confirms it:
+        it carries the fingerprint and the figures shown, so a later change of the exposure is
+        detected and the editor can be told what they had seen."""
+        return signing.dumps(
+            {
+                "sku": self.sku_id,
+                "fp": self.fingerprint,
+                "old": str(self.old_price),
+                "new": str(self.new_price),
+                "orders": self.orders,
+                "units": self.units,
+                "amount": str(self.amount),
+            },
+            salt=CONFIRMATION_SALT,
+            compress=True,
+        )
+
+
+@dataclass(frozen=True)
+class SeenExposure:
+    """The figures of the exposure a confirmation was issued for (what the editor saw)."""
+
+    old_price: Decimal
+    new_price: Decimal
+    orders: int
+    units: int
+    amount: Decimal
+
+
+def exposure_message(exposure: PriceExposure, *, seen: SeenExposure | None = None) -> str:
+    """The exposure for a person, in the active language; with ``seen``, also what the
+    confirmation was given for."""
+    currency = exposure.currency
+    message = _(
+        "Changing the price from %(old)s to %(new)s exposes %(orders)d paid order(s) "
+        "(%(units)d unit(s)) of the last %(days)d days to price-protection claims of up to "
+        "%(amount)s."
+    ) % {
+        "old": money(exposure.old_price, currency),
+        "new": money(exposure.new_price, currency),
+        "orders": exposure.orders,
+        "units": exposure.units,
+        "days": exposure.protection_days,
+        "amount": money(exposure.amount, currency),
+    }
+    if seen is None:
+        return message
+    return (
+        _(
+            "The exposure changed after it was shown: it was %(orders)d order(s) "
+            "(%(units)d unit(s)), up to %(amount)s, for %(old)s to %(new)s."
+        )
+        % {
+            "orders": seen.orders,
+            "units": seen.units,
+            "amount": money(seen.amount, currency),
+            "old": money(seen.old_price, currency),
+            "new": money(seen.new_price, currency),
+        }
+        + " "
+        + message
+    )
+
 
 class PriceCutNotConfirmedError(ValidationError):
-    """A price cut with price-protection exposure was not confirmed; carries the exposure."""
+    """A price change with price-protection exposure was not confirmed for that exposure;
+    carries the current ``exposure`` (and its fresh ``confirmation``)."""
 
-    def __init__(self, exposure: PriceExposure) -> None:
-        super().__init__(
-            {"confirmed": ["This price cut exposes recent orders to price-protection claims."]},
-        )
+    def __init__(self, exposure: PriceExposure, *, seen: SeenExposure | None = None) -> None:
         self.exposure = exposure
+        self.seen = seen
+        super().__init__(
+            {"price_confirmation": [exposure_message(exposure, seen=seen) + " " + self.hint()]}
+        )
+
+    def hint(self) -> str:
+        return _("Confirm this exposure to apply the change.")
+
+
+class PriceExposureChangedError(PriceCutNotConfirmedError):
+    """A confirmation was given, but for another exposure than the one there is now (orders
+    were paid, refunded or left the window, or the price changed meanwhile). ``seen`` is what
+    the confirmation was issued for, when the token could be read."""
+
+    def hint(self) -> str:
+        return _("Check the new figures and confirm again.")
+
+
+def _seen(confirmation: str) -> tuple[SeenExposure, dict] | None:
+    try:
+        payload = signing.loads(confirmation, salt=CONFIRMATION_SALT)
+        seen = SeenExposure(
+            old_price=Decimal(payload["old"]),
+            new_price=Decimal(payload["new"]),
+            orders=int(payload["orders"]),
+            units=int(payload["units"]),
+            amount=Decimal(payload["amount"]),
+        )
+    except (signing.BadSignature, KeyError, TypeError, ValueError, ArithmeticError):
+        return None
+    return seen, payload
+
+
+def price_exposure_check(*, exposure: PriceExposure, confirmation: str | None) -> None:
+    """Refuse ``exposure`` unless ``confirmation`` was issued for exactly this exposure.
+
+    No confirmation: ``PriceCutNotConfirmedError``. A confirmation of another exposure, or one
+    that is not a valid token: ``PriceExposureChangedError``. Both carry ``exposure``.
+    """
+    if not exposure.has_exposure:
+        return
+    if not confirmation:
+        raise PriceCutNotConfirmedError(exposure)
+    read = _seen(confirmation)
+    if read is None:
+        raise PriceExposureChangedError(exposure)
+    seen, payload = read
+    if payload.get("sku") != exposure.sku_id or payload.get("fp") != exposure.fingerprint:
+        raise PriceExposureChangedError(exposure, seen=seen)
 
 
 def price_change_preview(
@@ -237,7 +410,23 @@ def price_change_preview(
             lines=Count("pk"),
             units=Sum("quantity"),
             amount=Sum(claim),
+            last_line=Max("pk"),
+            line_id_sum=Sum("pk"),
         )
+    )
+    orders, lines, units = exposed["orders"] or 0, exposed["lines"] or 0, exposed["units"] or 0
+    amount = (exposed["amount"] or Decimal("0")).quantize(Decimal("0.01"))
+    cent = Decimal("0.01")
+    facts = (
+        sku.pk,
+        str(Decimal(sku.price).quantize(cent)),
+        str(Decimal(new_price).quantize(cent)),
+        orders,
+        lines,
+        units,
+        str(amount),
+        exposed["last_line"],
+        exposed["line_id_sum"],
     )
     return PriceExposure(
         sku_id=sku.pk,
@@ -246,10 +435,13 @@ def price_change_preview(
         at=at,
         window_start=window_start,
         protection_days=days,
-        orders=exposed["orders"] or 0,
-        lines=exposed["lines"] or 0,
-        units=exposed["units"] or 0,
-        amount=(exposed["amount"] or Decimal("0")).quantize(Decimal("0.01")),
+        orders=orders,
+        lines=lines,
+        units=units,
+        amount=amount,
+        currency=store.currency,
+        last_line_id=exposed["last_line"],
+        fingerprint=hashlib.sha256(repr(facts).encode()).hexdigest()[:32],
     )
 
 
@@ -258,34 +450,27 @@ def sku_price_change(
     sku: Sku,
     new_price: Decimal,
     actor: Actor,
-    confirmed: bool = False,
+    confirmation: str | None = None,
     note: str = "",
 ) -> PriceChange | None:
-    """Change ``sku``'s price, refusing an unconfirmed cut that has price-protection exposure.
+    """Change ``sku``'s price through ``sku_update`` (the one price writer).
 
-    Contract:
-    - The SKU row is locked; the exposure is worked out under the lock, so the confirmation
-      covers the orders that exist when the price changes.
-    - A cut with exposure and ``confirmed=False`` raises ``PriceCutNotConfirmedError`` (its
-      ``exposure`` says why) and writes nothing.
-    - Otherwise the price changes through ``sku_update``: one ``PriceChange`` (its note gets
-      the exposure when there is one) and one audit entry. Returns the ``PriceChange``, or
-      None when ``new_price`` equals the current price (nothing written).
+    Contract: a change with price-protection exposure needs ``confirmation`` = the
+    ``PriceExposure.confirmation`` the editor was shown; without it ``PriceCutNotConfirmedError``,
+    with one of another exposure ``PriceExposureChangedError`` (each carries the current
+    exposure; nothing written). Otherwise one ``PriceChange`` (its note gets the exposure when
+    there is one) and one audit entry. Returns the ``PriceChange``, or None when ``new_price``
+    equals the current price (nothing written).
     """
-    if new_price < 0:
-        raise ValidationError({"price": ["A price cannot be negative."]})
     with transaction.atomic():
-        locked = Sku.objects.select_for_update().select_related("store").get(pk=sku.pk)
-        if locked.price == new_price:
+        current = Sku.objects.select_for_update().values_list("price", flat=True).get(pk=sku.pk)
+        if current == new_price:
             return None
-        exposure = price_change_preview(sku=locked, new_price=new_price)
-        if exposure.has_exposure and not confirmed:
-            raise PriceCutNotConfirmedError(exposure)
-        if exposure.has_exposure:
-            detail = (
-                f"price protection: {exposure.orders} orders, {exposure.units} units, "
-                f"exposure {exposure.amount}"
-            )
-            note = f"{note}; {detail}" if note else detail
-        sku_update(sku=locked, actor=actor, price_note=note[:255], price=new_price)
+        locked = sku_update(
+            sku=sku,
+            actor=actor,
+            price_note=note,
+            price_confirmation=confirmation,
+            price=new_price,
+        )
         return PriceChange.objects.filter(sku=locked).order_by("-changed_at", "-pk").first()

@@ -1,7 +1,9 @@
 """Writes to the catalog. Every function is a service: keyword-only, typed, atomic."""
 
+import dataclasses
 import datetime
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -10,8 +12,17 @@ from django.utils import timezone
 from opsdesk.audit import Actor, audit_as
 from opsdesk.models import Store
 
-from .models import ProductRole, RoleSuggestionDecision, Sku, SkuStatus, StockSnapshot
+from .models import (
+    ProductRole,
+    RoleSuggestionDecision,
+    Sku,
+    SkuStatus,
+    SkuStatusChange,
+    StockSnapshot,
+)
 
+#: ``SkuStatusChange.note`` of a bulk delisting (the monthly review of delisting candidates).
+DELIST_NOTE = "delist"
 #: Rows read and upserted per round trip; bounds memory for stores with many SKUs.
 STOCK_SNAPSHOT_BATCH_SIZE = 2_000
 
@@ -64,12 +75,71 @@ def _stock_snapshot_upsert(rows: list[StockSnapshot]) -> int:
     return len(rows)
 
 
+@dataclasses.dataclass(frozen=True)
+class SkuStatusTransition:
+    """A SKU's status and listing day before and after one write."""
+
+    sku_id: int
+    old_status: str
+    new_status: str
+    old_listed_on: datetime.date | None
+    new_listed_on: datetime.date | None
+
+    @property
+    def changed(self) -> bool:
+        return (self.old_status, self.old_listed_on) != (self.new_status, self.new_listed_on)
+
+
+def sku_status_history_record(
+    *,
+    store: Store,
+    transitions: Iterable[SkuStatusTransition],
+    user: Any = None,
+    note: str = "",
+    at: datetime.datetime | None = None,
+) -> int:
+    """Append one ``SkuStatusChange`` per transition that changes the status or listing day.
+
+    Contract:
+    - The one writer of the status history. Every write of ``Sku.status`` or
+      ``Sku.listed_on`` calls it in the same transaction, with the values before and after
+      (``sku_update``, ``sku_delist_bulk``, the SKU import); a SKU's creation is not a change.
+    - ``at`` (default now) is when the change happened; ``user`` who made it (None for an
+      import without a user or a task); ``note`` says through what.
+    - Transitions that change nothing are skipped; the rest are written in one bulk insert.
+      Only rows of ``store`` are written; the SKU ids are the caller's, already scoped.
+
+    Returns the number of rows written.
+    """
+    at = at or timezone.now()
+    rows = [
+        SkuStatusChange(
+            store=store,
+            sku_id=transition.sku_id,
+            changed_at=at,
+            old_status=transition.old_status,
+            new_status=transition.new_status,
+            old_listed_on=transition.old_listed_on,
+            new_listed_on=transition.new_listed_on,
+            changed_by=user if user is not None and user.is_authenticated else None,
+            note=note[:255],
+        )
+        for transition in transitions
+        if transition.changed
+    ]
+    with transaction.atomic():
+        SkuStatusChange.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
 def sku_delist_bulk(*, store: Store, sku_ids: Iterable[int], actor: Actor) -> list[int]:
     """Delist the on-shelf or off-shelf SKUs of ``store`` among ``sku_ids`` in one update.
 
     Contract: ids of other stores or unknown ids are ignored, so a forged id writes nothing;
     already delisted SKUs are left alone. One audit entry ``sku.delist`` lists the delisted
-    ids and their codes (nothing audited when nothing changed). Returns the delisted ids.
+    ids and their codes (nothing audited when nothing changed), and each delisted SKU gets a
+    ``SkuStatusChange`` (so a past day's health still shows it on shelf). Returns the
+    delisted ids.
     """
     ids = sorted({int(pk) for pk in sku_ids})
     with transaction.atomic():
@@ -78,13 +148,22 @@ def sku_delist_bulk(*, store: Store, sku_ids: Iterable[int], actor: Actor) -> li
             .filter(store=store, pk__in=ids)
             .exclude(status=SkuStatus.DELISTED)
             .order_by("pk")
-            .values_list("pk", "code", "status")
+            .values_list("pk", "code", "status", "listed_on")
         )
         if not rows:
             return []
-        delisted = [pk for pk, _code, _status in rows]
-        Sku.objects.filter(pk__in=delisted).update(
-            status=SkuStatus.DELISTED, updated_at=timezone.now()
+        now = timezone.now()
+        delisted = [pk for pk, _code, _status, _listed in rows]
+        Sku.objects.filter(pk__in=delisted).update(status=SkuStatus.DELISTED, updated_at=now)
+        sku_status_history_record(
+            store=store,
+            transitions=[
+                SkuStatusTransition(pk, status, SkuStatus.DELISTED, listed, listed)
+                for pk, _code, status, listed in rows
+            ],
+            user=actor.user,
+            note=DELIST_NOTE,
+            at=now,
         )
         audit_as(
             actor,
@@ -94,7 +173,7 @@ def sku_delist_bulk(*, store: Store, sku_ids: Iterable[int], actor: Actor) -> li
             changes={
                 "skus": [
                     {"id": pk, "code": code, "status": [status, SkuStatus.DELISTED]}
-                    for pk, code, status in rows
+                    for pk, code, status, _listed in rows
                 ]
             },
         )

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from analytics.charts import cached_figure_json, result_cache_key
 from opsdesk.audit import Actor
+from opsdesk.localtime import local_day
 from opsdesk.models import AuditSource
 from opsdesk.roles import Capability
 from opsdesk.views import paginate, sort_columns, store_page, store_today, valid_filters
@@ -29,10 +30,10 @@ from .compliance import (
     finding_apply_replacement,
     open_findings,
 )
-from .health import HealthQuery, SkuHealthRunner, first_stock, listing_calendar
+from .health import SkuHealthRunner, first_stock, health_query, listing_calendar
 from .matrix import MatrixQuery, ProductMatrixRunner
 from .models import BannedTerm, ComplianceFinding, ProductRole, Sku, SkuStatus
-from .pricing import PriceCutNotConfirmedError, sku_price_change
+from .pricing import PriceCutNotConfirmedError, PriceExposureChangedError, sku_price_change
 
 
 class SkuFilterForm(forms.Form):
@@ -222,6 +223,10 @@ def role_suggestion_decision(request: HttpRequest) -> HttpResponse:
     return redirect("product_matrix")
 
 
+#: Delisting candidates are reviewed monthly (DOMAIN.md: 每月淘汰动销率 < 5% 的商品).
+DELISTING_REVIEW_DAYS = 30
+
+
 class HealthForm(forms.Form):
     """The SKU health page's choices: the day (stock from that day's snapshots when it is
     before yesterday) and, for a new SKU's first stock, the comparable SKU."""
@@ -268,21 +273,27 @@ def sku_health(request: HttpRequest) -> HttpResponse:
     """SKU health: sell-through, cover, stock flags, delisting candidates (bulk delist),
     replenishment suggestions, inventory turnover, the listing calendar of a week (``?week=``
     any day of it, default this week) and a new SKU's first stock from a comparable SKU.
-    ``?as_of=`` shows a past day, with each SKU's stock from that day's snapshot."""
+    ``?as_of=`` shows a past day: each SKU's stock from that day's snapshot, its status and
+    on-shelf day from the status history."""
     today = store_today(request)
     yesterday = today - datetime.timedelta(days=1)
     form = HealthForm(request.GET, store=request.store, latest=yesterday)
     filters = valid_filters(request, form, {"as_of": yesterday, "comparable": None, "week": today})
     as_of = filters["as_of"]
     result = SkuHealthRunner(
-        store=request.store,
-        query=HealthQuery(as_of=as_of, stock_from_snapshots=as_of < yesterday),
+        store=request.store, query=health_query(store=request.store, as_of=as_of)
     ).run()
     suggestion = None
     if filters["comparable"]:
         comparable = get_object_or_404(Sku, store=request.store, pk=filters["comparable"])
         suggestion = first_stock(comparable=comparable, as_of=as_of)
     can_edit = request.membership.allows(Capability.EDIT_CATALOG)
+    last_round = selectors.last_delisting(store=request.store)
+    last_day = None if last_round is None else local_day(request.store.zone, last_round.at)
+    # 每月淘汰: the candidates are due for review when nothing was delisted for a month.
+    review_due = bool(result.delisting_candidates) and (
+        last_day is None or (today - last_day).days >= DELISTING_REVIEW_DAYS
+    )
     week_start = filters["week"] - datetime.timedelta(days=filters["week"].weekday())
     calendar = listing_calendar(store=request.store, week_of=week_start)
     context = {
@@ -298,6 +309,11 @@ def sku_health(request: HttpRequest) -> HttpResponse:
             str(WEEKDAYS[number - 1]) for number in request.store.listing_weekday_numbers
         ),
         "today": today,
+        "last_delisting": last_round,
+        "last_delisting_day": last_day,
+        "delisting_review_due": review_due and not result.stock_from_snapshots,
+        "delisting_review_days": DELISTING_REVIEW_DAYS,
+        "status_labels": {status.value: str(status.label) for status in SkuStatus},
         "can_edit": can_edit,
         # Delisting acts on today's catalogue: not from a past day's figures.
         "can_delist": can_edit and not result.stock_from_snapshots,
@@ -418,16 +434,19 @@ class PriceChangeForm(forms.Form):
         label=gettext_lazy("New price"), min_value=0, max_digits=14, decimal_places=2
     )
     note = forms.CharField(label=gettext_lazy("Note"), max_length=200, required=False)
-    confirmed = forms.BooleanField(required=False)
+    #: The confirmation token of the exposure the page showed (``PriceExposure.confirmation``).
+    confirmation = forms.CharField(required=False, max_length=2000)
 
 
 @require_http_methods(["GET", "POST"])
 @store_page
 def sku_price(request: HttpRequest, sku_id: int) -> HttpResponse:
     """Change a SKU's price. A cut that exposes recent orders to price-protection claims (保价)
-    shows the exposure first and needs a second, confirming submit."""
+    shows the exposure first and needs a second, confirming submit bound to that exposure:
+    when orders were paid (or refunded) in between, the new exposure is shown instead and
+    must be confirmed afresh."""
     sku = get_object_or_404(Sku.objects.select_related("store"), store=request.store, pk=sku_id)
-    exposure = None
+    refused = None
     if request.method == "POST":
         _require_edit(request)
         form = PriceChangeForm(request.POST)
@@ -438,11 +457,12 @@ def sku_price(request: HttpRequest, sku_id: int) -> HttpResponse:
                     sku=sku,
                     new_price=data["new_price"],
                     actor=_actor(request),
-                    confirmed=data["confirmed"],
+                    confirmation=data["confirmation"] or None,
                     note=data["note"],
                 )
-            except PriceCutNotConfirmedError as refused:
-                exposure = refused.exposure
+            except PriceCutNotConfirmedError as error:
+                refused = error
+                sku.refresh_from_db()
             else:
                 if change is None:
                     messages.info(request, _("The price is unchanged."))
@@ -458,7 +478,9 @@ def sku_price(request: HttpRequest, sku_id: int) -> HttpResponse:
     context = {
         "sku": sku,
         "form": form,
-        "exposure": exposure,
+        "exposure": refused.exposure if refused else None,
+        "exposure_changed": isinstance(refused, PriceExposureChangedError),
+        "seen": refused.seen if refused else None,
         "changes": sku.price_changes.select_related("changed_by").order_by("-changed_at")[:20],
         "can_edit": request.membership.allows(Capability.EDIT_CATALOG),
     }

@@ -31,6 +31,7 @@ from analytics.models import (
     Refund,
 )
 from catalog.models import PriceChange, Sku
+from catalog.services import SkuStatusTransition, sku_status_history_record
 from opsdesk.localtime import local_day
 from opsdesk.models import Store
 from users.models import Customer
@@ -834,6 +835,7 @@ class SkusWriter(KeyedWriter):
         if scan:
             ids = _fetch(Sku.objects.filter(store=self.ctx.store), "code", scan, "pk")
             self.ctx.skus.update(row["pk"] for row in ids.values())
+        self.record_shelf_changes(existing, written)
         if "price" not in self.compare:
             return
         now = timezone.now()
@@ -851,6 +853,37 @@ class SkusWriter(KeyedWriter):
             if sku.code in existing and existing[sku.code]["price"] != sku.price
         ]
         PriceChange.objects.bulk_create(changes)
+
+    def record_shelf_changes(self, existing, written) -> None:
+        """A changed status or listing day of an existing SKU is kept in the catalog's status
+        history, as an edit in the UI is (SKU health of a past day reads it)."""
+        shelf = [name for name in ("status", "listed_on") if name in self.compare]
+        moved = [
+            sku.code
+            for sku in written
+            if sku.code in existing
+            and any(existing[sku.code][name] != getattr(sku, name) for name in shelf)
+        ]
+        if not moved:
+            return
+        now = _fetch(
+            Sku.objects.filter(store=self.ctx.store), "code", moved, "pk", "status", "listed_on"
+        )
+        sku_status_history_record(
+            store=self.ctx.store,
+            transitions=[
+                SkuStatusTransition(
+                    sku_id=now[code]["pk"],
+                    old_status=existing[code].get("status", now[code]["status"]),
+                    new_status=now[code]["status"],
+                    old_listed_on=existing[code].get("listed_on", now[code]["listed_on"]),
+                    new_listed_on=now[code]["listed_on"],
+                )
+                for code in moved
+            ],
+            user=self.ctx.user,
+            note="import",
+        )
 
 
 class CustomersWriter(KeyedWriter):

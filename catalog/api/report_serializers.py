@@ -102,7 +102,9 @@ HEALTH_FILTERS = ["delisting_candidate", "stockout_risk", "overstock", "replenis
 
 class HealthQuerySerializer(serializers.Serializer):
     as_of = ReportDateField(
-        required=False, help_text="Last store-local day of the windows (default yesterday)."
+        required=False,
+        help_text="Last store-local day of the windows (default yesterday). A day before "
+        "yesterday reads that day's stock snapshots and status history.",
     )
     target_cover_days = serializers.IntegerField(
         min_value=1,
@@ -123,11 +125,19 @@ class SkuHealthSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="SKU code.")
     title = serializers.CharField(help_text="Title.")
     role = serializers.CharField(help_text="Role; empty when untagged.")
-    status = serializers.CharField(help_text="on_shelf or off_shelf.")
-    price = _decimal("List price.", null=False)
-    stock = serializers.IntegerField(help_text="Current stock.")
+    status = serializers.CharField(
+        help_text="on_shelf or off_shelf; at the end of as_of when stock_from_snapshots."
+    )
+    price = _decimal("List price (current).", null=False)
+    stock = serializers.IntegerField(
+        help_text="Current stock; the stock at the end of as_of (its daily snapshot) when "
+        "stock_from_snapshots."
+    )
     on_shelf_since = serializers.DateField(
-        allow_null=True, help_text="Listing day (creation day when unknown)."
+        allow_null=True,
+        help_text="Start of the SKU's on-shelf spell as of the day: the later of its listing "
+        "day (creation day when unknown) and its last return to the shelf from off shelf or "
+        "delisted.",
     )
     units_30d = serializers.IntegerField(help_text="Units sold in the 30 days.")
     units_14d = serializers.IntegerField(help_text="Units sold in the 14 days.")
@@ -164,7 +174,13 @@ class HealthReportSerializer(serializers.Serializer):
     lead_days = serializers.IntegerField(help_text="Replenishment lead time (days).")
     overstock_days = serializers.IntegerField(help_text="Cover above which a SKU is overstock.")
     target_cover_days = serializers.IntegerField(help_text="Target cover used.")
-    skus = SkuHealthSerializer(many=True, help_text="SKUs not delisted (filtered by only).")
+    stock_from_snapshots = serializers.BooleanField(
+        help_text="as_of is before yesterday: stock from that day's snapshots, status and "
+        "on-shelf day from the status history; only SKUs with a snapshot that day."
+    )
+    skus = SkuHealthSerializer(
+        many=True, help_text="SKUs not delisted (as of the day; filtered by only)."
+    )
 
 
 # --- compliance -------------------------------------------------------------------------------
@@ -263,6 +279,10 @@ class ExposureRowSerializer(serializers.Serializer):
     units = serializers.IntegerField(help_text="Units on those lines.")
     amount = _decimal(
         "Most buyers could claim: sum of (unit price paid - new price) x units.", null=False
+    )
+    confirmation = serializers.CharField(
+        help_text="Send as `price_confirmation` with the SKU's new price to confirm exactly this "
+        "exposure; empty when there is none (the change needs no confirmation)."
     )
 
 

@@ -13,9 +13,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from analytics.rollups.days import local_yesterday
 from catalog.compliance import CLEAR_WITHIN, open_findings
-from catalog.health import HealthQuery, SkuHealth, SkuHealthRunner
+from catalog.health import SkuHealth, SkuHealthRunner, health_query
 from catalog.matrix import MatrixQuery, ProductMatrixRunner
 from catalog.models import BannedTerm, Sku
 from catalog.pricing import price_change_preview
@@ -207,10 +206,13 @@ class CatalogReportViewSet(ReportRenderingMixin, StoreScopedViewSet):
     @action(detail=False, methods=["get"], url_path="sku-health")
     def sku_health(self, request: Request, store_slug: str) -> Response:
         """Per SKU: 30-day sell-through, days of cover, stock flags, turnover, delisting
-        candidates and replenishment; the store's sell-through and turnover."""
+        candidates and replenishment; the store's sell-through and turnover. An ``as_of``
+        before yesterday reads the stock of that day from the daily snapshots and the status
+        and on-shelf day of that day from the status history, as the page does."""
         params = validated(HealthQuerySerializer, request)
-        query = HealthQuery(
-            as_of=params.get("as_of") or local_yesterday(self.store.zone),
+        query = health_query(
+            store=self.store,
+            as_of=params.get("as_of"),
             target_cover_days=params["target_cover_days"],
         )
         result = SkuHealthRunner(store=self.store, query=query).run()
@@ -230,6 +232,7 @@ class CatalogReportViewSet(ReportRenderingMixin, StoreScopedViewSet):
             "lead_days",
             "overstock_days",
             "target_cover_days",
+            "stock_from_snapshots",
         ]
         body = {**{name: getattr(result, name) for name in summary_fields}, "skus": skus}
 
@@ -337,6 +340,7 @@ class CatalogReportViewSet(ReportRenderingMixin, StoreScopedViewSet):
                     "lines": exposure.lines,
                     "units": exposure.units,
                     "amount": exposure.amount,
+                    "confirmation": exposure.confirmation if exposure.has_exposure else "",
                 }
             )
         days = self.store.price_protection_days

@@ -1,9 +1,12 @@
 """Serializers of the catalog API: categories, SKUs and their price history."""
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from catalog.models import Category, PriceChange, Sku
+from catalog.models import Category, PriceChange, ProductRole, RoleSuggestionDecision, Sku
 from opsdesk.api.serializers import StoreModelSerializer, store_of
+
+ID_MAX = 2**63 - 1
 
 
 class CategorySerializer(StoreModelSerializer):
@@ -53,6 +56,17 @@ class SkuSerializer(StoreModelSerializer):
         max_length=255,
         help_text="Why the price changes; kept with the price-change record.",
     )
+    price_confirmation = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Needed when the new price exposes paid orders of the last price-protection "
+        "days to claims (保价): the `confirmation` of that exposure from "
+        "`reports/price-exposure/?sku=&new_price=`. Without it, or when the exposure changed "
+        "since (orders paid, refunded or aged out, another price), the change is refused "
+        "with a 400 naming the current exposure; fetch it again and confirm.",
+    )
 
     class Meta:
         model = Sku
@@ -71,6 +85,7 @@ class SkuSerializer(StoreModelSerializer):
             "created_at",
             "updated_at",
             "price_note",
+            "price_confirmation",
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
         extra_kwargs = {
@@ -118,3 +133,96 @@ class PriceChangeSerializer(StoreModelSerializer):
             "changed_at": {"help_text": "When the price changed."},
             "note": {"help_text": "Why the price changed."},
         }
+
+
+# --- acting on the reports: delisting candidates, role suggestions, compliance findings -------
+
+
+class SkuDelistSerializer(serializers.Serializer):
+    skus = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=ID_MAX),
+        min_length=1,
+        max_length=1000,
+        help_text="Ids of SKUs of this store to delist, e.g. the delisting candidates of "
+        "reports/sku-health/?only=delisting_candidate. All or nothing: an id that is not a SKU "
+        "of this store refuses the whole request.",
+    )
+
+
+class SkuDelistResultSerializer(serializers.Serializer):
+    delisted = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Ids delisted by this request (SKUs already delisted are left out).",
+    )
+
+
+class RoleDecisionRequestSerializer(serializers.Serializer):
+    # A string checked against the roles (not a second enum of the same choices in the schema).
+    suggested_role = serializers.CharField(
+        max_length=10,
+        help_text="The suggested role answered (reports/product-matrix/ suggestions): traffic, "
+        "profit or image.",
+    )
+    accepted = serializers.BooleanField(
+        help_text="true: the SKU takes the role; false: the role is not suggested again."
+    )
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=255,
+        default="",
+        help_text="The suggestion's reason or the operator's, kept with the decision.",
+    )
+
+    def validate_suggested_role(self, value: str) -> str:
+        if value not in ProductRole.values:
+            raise serializers.ValidationError(
+                _("Unknown role %(role)s: traffic, profit or image.") % {"role": value}
+            )
+        return value
+
+
+class RoleDecisionSerializer(StoreModelSerializer):
+    # Plain strings: the role choice sets already have their names in the schema.
+    suggested_role = serializers.CharField(
+        read_only=True, help_text="The role suggested: traffic, profit or image."
+    )
+    previous_role = serializers.CharField(
+        read_only=True, help_text="The SKU's role before; empty when untagged."
+    )
+    decided_by = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="User name of who decided; null when unknown.",
+    )
+
+    class Meta:
+        model = RoleSuggestionDecision
+        fields = [
+            "id",
+            "sku",
+            "suggested_role",
+            "previous_role",
+            "accepted",
+            "reason",
+            "decided_at",
+            "decided_by",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {
+            "id": {"help_text": "Decision id."},
+            "sku": {"help_text": "Id of the SKU."},
+            "accepted": {"help_text": "Whether the suggestion was accepted."},
+            "reason": {"help_text": "Why."},
+            "decided_at": {"help_text": "When it was decided."},
+        }
+
+
+class ApplyReplacementSerializer(serializers.Serializer):
+    finding = serializers.IntegerField(
+        min_value=1,
+        max_value=ID_MAX,
+        help_text="Id of an open compliance finding of this SKU (reports/compliance/): every "
+        "hit of its term in that field is replaced by the term's neutral replacement.",
+    )

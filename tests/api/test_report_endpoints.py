@@ -31,6 +31,7 @@ from tests.factories import (
     OrderFactory,
     OrderLineFactory,
     SkuFactory,
+    StockSnapshotFactory,
     TierChangeFactory,
 )
 from users.models import Tier
@@ -437,7 +438,8 @@ def test_flags_of_a_day(world, client_for):
 @pytest.fixture
 def sales_world(world):
     """On 11-02 an order of 2 x the world's SKU (profit, 199.00, cost 80.00) and 1 x a new
-    traffic SKU (29.00, cost 20.00); 11-01 and 11-02 rolled up."""
+    traffic SKU (29.00, cost 20.00); 11-01 and 11-02 rolled up; every SKU's stock snapshot of
+    11-02 is its current stock (SKU health of a past day reads the snapshots)."""
     store = world.store
     traffic = SkuFactory(
         store=store, code="T1", role="traffic", price=Decimal("29.00"), cost=Decimal("20.00")
@@ -451,7 +453,14 @@ def sales_world(world):
     )
     for day in (1, 2):
         rollup_day(store=store, day=datetime.date(2026, 11, day), tiers=False)
+    snapshot_today(store)
     return world
+
+
+def snapshot_today(store) -> None:
+    """Stock snapshots of 11-02 equal to the current stock of every SKU of ``store``."""
+    for sku in Sku.objects.filter(store=store):
+        StockSnapshotFactory(sku=sku, day=datetime.date(2026, 11, 2), stock=sku.stock)
 
 
 def brute_force_sales(store, role: str) -> tuple[Decimal, Decimal]:
@@ -558,6 +567,7 @@ def test_compliance_findings_with_an_escaped_title(world, client_for):
 def test_csv_escapes_formula_cells(world, client_for):
     sku = world.a[Sku]
     Sku.objects.filter(pk=sku.pk).update(code="=cmd|calc", title="+SUM(A1)")
+    snapshot_today(world.store)
     client = client_for("analyst")
 
     rows = csv_rows(client.get(BASE + "sku-health/", {"as_of": "2026-11-02", "format": "csv"}))

@@ -64,21 +64,22 @@ def test_order_filters_use_store_local_days(world, client_for):
 def test_a_price_change_is_recorded_with_who_and_why(world, client_for):
     sku = world.a[Sku]
     response = client_for("operator").patch(
-        f"{A}/skus/{sku.pk}/", {"price": "149.00", "price_note": "Double 11"}, format="json"
+        f"{A}/skus/{sku.pk}/", {"price": "249.00", "price_note": "Double 11"}, format="json"
     )
 
+    # A raise (a cut with price-protection exposure: tests/catalog/test_api_pricing.py).
     assert response.status_code == 200
-    assert response.json()["price"] == "149.00"
+    assert response.json()["price"] == "249.00"
     assert "price_note" not in response.json()
     change = PriceChange.objects.filter(sku=sku).latest("changed_at")
     assert (change.old_price, change.new_price, change.note) == (
         Decimal("199.00"),
-        Decimal("149.00"),
+        Decimal("249.00"),
         "Double 11",
     )
     assert change.changed_by == world.users["operator"]
     listed = client_for("analyst").get(f"{A}/price-changes/", {"sku": sku.pk}).json()["results"]
-    assert listed[0]["new_price"] == "149.00" and listed[0]["changed_by"] == "operator"
+    assert listed[0]["new_price"] == "249.00" and listed[0]["changed_by"] == "operator"
 
 
 def test_an_edit_that_keeps_the_price_records_no_price_change(world, client_for):

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.models import ComplianceFinding, PriceChange, Sku
+from catalog.models import BannedTerm, ComplianceFinding, PriceChange, Sku
 from opsdesk.models import AuditEntry, AuditSource
 from opsdesk.roles import Role
 from tests.factories import (
@@ -93,14 +93,23 @@ def test_a_price_raise_is_recorded_as_a_price_change(staff_client, sku):
     assert entries[1].changes == {"price": ["100.00", "120.00"]}
 
 
+def shown_confirmation(response) -> str:
+    """The confirmation token the refused admin form carries (its hidden input)."""
+    page = response.content.decode()
+    return page.split('name="price_confirmation" value="')[1].split('"')[0]
+
+
 def test_a_cut_with_exposure_shows_it_and_needs_the_confirmation(staff_client, sku):
-    assert 'name="confirm_price_cut"' in staff_client.get(change_url(sku)).content.decode()
+    page = staff_client.get(change_url(sku)).content.decode()
+    assert 'name="confirm_price_cut"' in page
+    assert 'type="hidden" name="price_confirmation"' in page
     # Paid in the 30-day window above the new price 80: 2 x (100 - 80) + 1 x (90 - 80) = 50.
     paid_order(sku, days_ago=3, quantity=2, unit_price="100.00")
     paid_order(sku, days_ago=10, quantity=1, unit_price="90.00")
     paid_order(sku, days_ago=40, quantity=5, unit_price="100.00")  # outside the window
 
-    refused = staff_client.post(change_url(sku), form(sku, price="80.00"))
+    # Ticking the box before any exposure was shown does not confirm one.
+    refused = staff_client.post(change_url(sku), form(sku, price="80.00", confirm_price_cut="on"))
 
     assert refused.status_code == 200
     errors = refused.context["adminform"].form.errors["price"]
@@ -109,12 +118,23 @@ def test_a_cut_with_exposure_shows_it_and_needs_the_confirmation(staff_client, s
         "last 30 days to price-protection claims of up to ¥50.00. Tick “Confirm price cut” to "
         "save it."
     ]
+    # Re-shown unticked, carrying the confirmation of the exposure in the error.
+    assert refused.context["adminform"].form["confirm_price_cut"].value() is False
+    assert shown_confirmation(refused) != ""
     sku.refresh_from_db()
     assert sku.price == Decimal("100.00")
     assert not PriceChange.objects.exists()
     assert not AuditEntry.objects.exists()
 
-    confirmed = staff_client.post(change_url(sku), form(sku, price="80.00", confirm_price_cut="on"))
+    confirmed = staff_client.post(
+        change_url(sku),
+        form(
+            sku,
+            price="80.00",
+            confirm_price_cut="on",
+            price_confirmation=shown_confirmation(refused),
+        ),
+    )
 
     assert confirmed.status_code == 302
     sku.refresh_from_db()
@@ -122,6 +142,71 @@ def test_a_cut_with_exposure_shows_it_and_needs_the_confirmation(staff_client, s
     change = PriceChange.objects.get(sku=sku)
     assert (change.old_price, change.new_price) == (Decimal("100.00"), Decimal("80.00"))
     assert "2 orders, 3 units, exposure 50.00" in change.note
+
+
+def test_an_order_paid_after_the_exposure_was_shown_refuses_the_confirmation(staff_client, sku):
+    paid_order(sku, days_ago=3, quantity=2, unit_price="100.00")  # (100 - 80) x 2 = 40
+    refused = staff_client.post(change_url(sku), form(sku, price="80.00"))
+    token = shown_confirmation(refused)
+    paid_order(sku, days_ago=0, quantity=1, unit_price="95.00")  # (95 - 80) x 1 = 15
+
+    again = staff_client.post(
+        change_url(sku),
+        form(sku, price="80.00", confirm_price_cut="on", price_confirmation=token),
+    )
+
+    assert again.status_code == 200
+    assert again.context["adminform"].form.errors["price"] == [
+        "The exposure changed after it was shown: it was 1 order(s) (2 unit(s)), up to ¥40.00, "
+        "for ¥100.00 to ¥80.00. Changing the price from ¥100.00 to ¥80.00 exposes 2 paid "
+        "order(s) (3 unit(s)) of the last 30 days to price-protection claims of up to ¥55.00. "
+        "Tick “Confirm price cut” again to save it."
+    ]
+    sku.refresh_from_db()
+    assert sku.price == Decimal("100.00")
+    assert not PriceChange.objects.exists()
+    assert not AuditEntry.objects.exists()
+    fresh = shown_confirmation(again)
+    assert fresh != token
+
+    done = staff_client.post(
+        change_url(sku),
+        form(sku, price="80.00", confirm_price_cut="on", price_confirmation=fresh),
+    )
+    assert done.status_code == 302
+    assert "2 orders, 3 units, exposure 55.00" in PriceChange.objects.get(sku=sku).note
+
+
+def test_an_order_paid_between_the_forms_check_and_the_save_writes_nothing(
+    staff_client, sku, monkeypatch
+):
+    # The form's check passes (no exposure yet); a buyer pays in the instant before the save:
+    # the service's own check under the row lock refuses, the admin's transaction rolls back.
+    from catalog import admin as catalog_admin
+
+    check = catalog_admin.price_change_preview
+
+    def check_then_a_buyer_pays(**kwargs):
+        exposure = check(**kwargs)
+        paid_order(sku, days_ago=0, quantity=1, unit_price="100.00")
+        return exposure
+
+    monkeypatch.setattr(catalog_admin, "price_change_preview", check_then_a_buyer_pays)
+
+    response = staff_client.post(change_url(sku), form(sku, price="80.00", title="Green tea"))
+
+    assert response.status_code == 302
+    assert response["Location"] == change_url(sku)
+    sku.refresh_from_db()
+    assert (sku.price, sku.title) == (Decimal("100.00"), "Tea")
+    assert not PriceChange.objects.exists()
+    assert not AuditEntry.objects.exists()
+    shown = [str(m) for m in staff_client.get(change_url(sku)).context["messages"]]
+    assert shown == [
+        "Changing the price from ¥100.00 to ¥80.00 exposes 1 paid order(s) (1 unit(s)) of the "
+        "last 30 days to price-protection claims of up to ¥20.00. Confirm this exposure to "
+        "apply the change."
+    ]
 
 
 def test_a_cut_without_exposure_needs_no_confirmation(staff_client, sku):
@@ -167,6 +252,40 @@ def test_a_sku_added_in_the_admin_is_created_audited_and_scanned(
     assert (finding.field, finding.term, finding.position) == ("title", "最佳", 0)
 
 
-def test_price_changes_are_view_only_in_the_admin(staff_client, sku):
-    assert staff_client.get(reverse("admin:catalog_pricechange_add")).status_code == 403
-    assert staff_client.get(reverse("admin:catalog_pricechange_changelist")).status_code == 200
+def test_a_banned_term_saved_or_removed_in_the_admin_rescans_every_sku(
+    staff_client, store, django_capture_on_commit_callbacks
+):
+    sku = SkuFactory(store=store, title="全网最低价 好茶")
+    add = reverse("admin:catalog_bannedterm_add")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            add,
+            {"store": store.pk, "term": "全网最低", "replacement": "超值", "allowed_phrases": ""},
+        )
+
+    assert response.status_code == 302
+    term = BannedTerm.objects.get(store=store, term="全网最低")
+    finding = ComplianceFinding.objects.get(sku=sku, resolved_at__isnull=True)
+    assert (finding.term, finding.position) == ("全网最低", 0)
+    entry = AuditEntry.objects.get(action="bannedterm.create")
+    assert (entry.source, entry.changes["replacement"]) == (AuditSource.ADMIN, "超值")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            reverse("admin:catalog_bannedterm_delete", args=[term.pk]), {"post": "yes"}
+        )
+
+    assert response.status_code == 302
+    assert not BannedTerm.objects.exists()
+    finding.refresh_from_db()
+    assert finding.resolved_at is not None  # the re-scan closed it
+    assert AuditEntry.objects.filter(action="bannedterm.delete", source=AuditSource.ADMIN).exists()
+
+
+@pytest.mark.parametrize(
+    "model", ["compliancefinding", "rolesuggestiondecision", "skustatuschange", "pricechange"]
+)
+def test_rows_written_by_the_services_are_view_only_in_the_admin(staff_client, model):
+    assert staff_client.get(reverse(f"admin:catalog_{model}_add")).status_code == 403
+    assert staff_client.get(reverse(f"admin:catalog_{model}_changelist")).status_code == 200

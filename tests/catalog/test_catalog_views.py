@@ -223,6 +223,11 @@ def test_analyst_cannot_edit_terms(analyst_client, store):
     assert list(BannedTerm.objects.values_list("term", flat=True)) == ["最佳"]
 
 
+def hidden(page: str, name: str) -> str:
+    """The value of the hidden input ``name`` of a rendered form."""
+    return page.split(f'name="{name}" value="')[1].split('"')[0]
+
+
 @pytest.mark.django_db
 def test_price_cut_with_exposure_needs_confirmation(operator_client, store):
     sku = SkuFactory(store=store, price=Decimal("199.00"))
@@ -235,12 +240,19 @@ def test_price_cut_with_exposure_needs_confirmation(operator_client, store):
     # (199 - 159) x 2 = 80.00 shown, nothing changed yet.
     assert first.status_code == 200
     assert first.context["exposure"].amount == Decimal("80.00")
-    assert "¥80.00" in first.content.decode()
+    page = first.content.decode()
+    assert "¥80.00" in page
+    assert 'data-testid="exposure-changed"' not in page
     sku.refresh_from_db()
     assert sku.price == Decimal("199.00")
     assert not PriceChange.objects.exists()
+    # Ticking "confirmed" without the exposure's token does not pass.
+    blind = operator_client.post(url, {"new_price": "159.00", "confirmed": "on"})
+    assert blind.status_code == 200 and not PriceChange.objects.exists()
 
-    second = operator_client.post(url, {"new_price": "159.00", "confirmed": "on"})
+    second = operator_client.post(
+        url, {"new_price": "159.00", "confirmation": hidden(page, "confirmation")}
+    )
 
     assert second.status_code == 302
     sku.refresh_from_db()
@@ -249,12 +261,50 @@ def test_price_cut_with_exposure_needs_confirmation(operator_client, store):
 
 
 @pytest.mark.django_db
+def test_an_order_paid_before_the_confirmation_shows_the_new_exposure(operator_client, store):
+    sku = SkuFactory(store=store, code="TEA", price=Decimal("199.00"))
+    OrderLineFactory(
+        order=OrderFactory(store=store), sku=sku, unit_price=Decimal("199.00"), quantity=2
+    )
+    url = reverse("sku_price", args=[sku.pk])
+    shown = operator_client.post(url, {"new_price": "159.00"}).content.decode()
+    # Another buyer pays 3 units at 189.00 while the operator reads: (189 - 159) x 3 = 90.00.
+    OrderLineFactory(
+        order=OrderFactory(store=store), sku=sku, unit_price=Decimal("189.00"), quantity=3
+    )
+
+    refused = operator_client.post(
+        url, {"new_price": "159.00", "confirmation": hidden(shown, "confirmation")}
+    )
+
+    assert refused.status_code == 200
+    sku.refresh_from_db()
+    assert sku.price == Decimal("199.00")
+    assert not PriceChange.objects.exists()
+    assert not AuditEntry.objects.exists()
+    page = refused.content.decode()
+    assert 'data-testid="exposure-changed"' in page
+    # Seen: 1 order, 2 units, 80.00; now 2 orders, 5 units, 80.00 + 90.00 = 170.00.
+    assert refused.context["seen"].amount == Decimal("80.00")
+    exposure = refused.context["exposure"]
+    assert (exposure.orders, exposure.units, exposure.amount) == (2, 5, Decimal("170.00"))
+    assert "¥170.00" in page
+    fresh = hidden(page, "confirmation")
+    assert fresh != hidden(shown, "confirmation")
+
+    confirmed = operator_client.post(url, {"new_price": "159.00", "confirmation": fresh})
+
+    assert confirmed.status_code == 302
+    change = PriceChange.objects.get()
+    assert (change.old_price, change.new_price) == (Decimal("199.00"), Decimal("159.00"))
+    assert "2 orders, 5 units, exposure 170.00" in change.note
+
+
+@pytest.mark.django_db
 def test_analyst_cannot_change_a_price(analyst_client, store):
     sku = SkuFactory(store=store, price=Decimal("199.00"))
 
-    response = analyst_client.post(
-        reverse("sku_price", args=[sku.pk]), {"new_price": "99.00", "confirmed": "on"}
-    )
+    response = analyst_client.post(reverse("sku_price", args=[sku.pk]), {"new_price": "99.00"})
 
     assert response.status_code == 403
     sku.refresh_from_db()
@@ -268,7 +318,7 @@ def test_another_stores_sku_price_is_404(operator_client, other_store):
     url = reverse("sku_price", args=[sku.pk])
 
     assert operator_client.get(url).status_code == 404
-    assert operator_client.post(url, {"new_price": "1.00", "confirmed": "on"}).status_code == 404
+    assert operator_client.post(url, {"new_price": "1.00"}).status_code == 404
     sku.refresh_from_db()
     assert sku.price == Decimal("199.00")
 
@@ -334,3 +384,42 @@ def test_pages_speak_the_operators_words_in_chinese(operator_client, store, name
     page = operator_client.get(reverse(name)).content.decode()
 
     assert heading in page
+
+
+@pytest.mark.django_db
+def test_health_page_shows_the_last_delisting_review_and_when_one_is_due(
+    operator_client, store, monkeypatch
+):
+    from django.conf import settings
+
+    from catalog.services import sku_delist_bulk
+    from opsdesk.audit import Actor
+
+    operator_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    first, second, third = (stale_sku(store, code) for code in ("A", "B", "C"))
+    stale_sku(store, "D")  # kept on shelf: still a candidate at the end
+
+    def notice() -> str:
+        page = operator_client.get(reverse("sku_health")).content.decode()
+        return page.split('id="last-delisting">')[1].split("</p>")[0]
+
+    # Never reviewed, and A..D are candidates: due.
+    assert "No SKU has been delisted in bulk yet." in notice()
+    assert 'data-testid="review-due"' in notice()
+
+    # 31 days ago (store-local) A and B were delisted: the review is due again for C and D.
+    today = timezone.localdate(timezone=store.zone)
+    long_ago = timezone.now() - datetime.timedelta(days=31)
+    monkeypatch.setattr("catalog.services.timezone.now", lambda: long_ago)
+    sku_delist_bulk(store=store, sku_ids=[first.pk, second.pk], actor=Actor(user=None))
+    monkeypatch.undo()
+    day = (today - datetime.timedelta(days=31)).isoformat()
+    assert f"Last review: 2 SKUs delisted on {day} by -." in notice()
+    assert "Monthly review due: nothing delisted in the last 30 days" in notice()
+
+    # Today the operator delists C on the page and keeps D: reviewed this month, not due.
+    operator_client.post(reverse("sku_delist"), {"sku": [third.pk]})
+    assert f"Last review: 1 SKU delisted on {today.isoformat()} by operator." in notice()
+    assert 'data-testid="review-due"' not in notice()
+    result = operator_client.get(reverse("sku_health")).context["result"]
+    assert [row.code for row in result.delisting_candidates] == ["D"]

@@ -12,6 +12,8 @@ from django.utils import timezone
 from analytics.models import DailySkuMetrics
 from catalog.health import HealthQuery, SkuHealthRunner, first_stock
 from catalog.models import SkuStatus
+from catalog.services import sku_delist_bulk
+from opsdesk.audit import Actor
 from tests.factories import SkuFactory, StockSnapshotFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,11 +44,12 @@ def sku(store, code, stock, **kwargs):
     )
 
 
-def test_past_day_takes_each_skus_stock_from_that_days_snapshot(store, other_store):
+def test_past_day_takes_each_skus_stock_from_that_days_snapshot(store, other_store, operator):
     # as_of 2026-11-10: the 30-day window is 10-12..11-10, the 14-day window 10-28..11-10.
     as_of = datetime.date(2026, 11, 10)
     a = sku(store, "A", stock=500)  # today's stock: not used for a past day
-    b = sku(store, "B", stock=7, status=SkuStatus.DELISTED)  # delisted since, on shelf then
+    b = sku(store, "B", stock=7)
+    sku_delist_bulk(store=store, sku_ids=[b.pk], actor=Actor(user=operator))  # delisted since
     sku(store, "C", stock=9)  # no snapshot that day (listed later): not in the report
     StockSnapshotFactory(sku=a, day=as_of, stock=40)
     StockSnapshotFactory(sku=a, day=as_of - DAY, stock=60)
@@ -71,10 +74,12 @@ def test_past_day_takes_each_skus_stock_from_that_days_snapshot(store, other_sto
     assert row_a.days_of_cover == Decimal(40)
     assert row_a.average_stock_value == Decimal("400.00")
     assert row_a.turnover == Decimal("0.46")
-    # B: stock 5 from its snapshot, nothing sold.
+    # B: stock 5 from its snapshot, nothing sold; on shelf that day (delisted only today), so a
+    # delisting candidate of that day: 0 / (0 + 5) = 0% < 5%, on shelf since 2025.
     assert (row_b.stock, row_b.units_30d, row_b.sell_through) == (5, 0, Decimal(0))
-    # Store level: on-shelf SKUs are A only (B is delisted now): 1 of 1 sold.
-    assert (result.on_shelf, result.on_shelf_selling) == (1, 1)
+    assert (row_b.status, row_b.delisting_candidate) == (SkuStatus.ON_SHELF, True)
+    # Store level: on-shelf SKUs that day are A and B: 1 of 2 sold.
+    assert (result.on_shelf, result.on_shelf_selling) == (2, 1)
 
 
 def test_current_stock_is_used_without_snapshots_flag(store):

@@ -1,13 +1,21 @@
-"""Price protection (保价): ``price_change_preview`` and ``sku_price_change``."""
+"""Price protection (保价): ``price_change_preview``, ``sku_price_change`` and the binding of a
+confirmation to the exposure it was given for."""
 
 import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
-from analytics.models import OrderStatus
+from analytics.models import Order, OrderStatus
 from catalog.models import PriceChange
-from catalog.pricing import PriceCutNotConfirmedError, price_change_preview, sku_price_change
+from catalog.pricing import (
+    PriceCutNotConfirmedError,
+    PriceExposureChangedError,
+    price_change_preview,
+    sku_price_change,
+    sku_update,
+)
 from opsdesk.audit import Actor
 from opsdesk.models import AuditEntry, AuditSource
 from tests.factories import OrderFactory, OrderLineFactory, SkuFactory
@@ -85,11 +93,13 @@ def test_unconfirmed_cut_with_exposure_is_refused_and_writes_nothing(
 def test_confirmed_cut_records_the_change_with_its_exposure(sku_with_sales, operator, monkeypatch):
     monkeypatch.setattr("catalog.pricing.timezone.now", lambda: NOW)
 
+    shown = price_change_preview(sku=sku_with_sales, new_price=Decimal("159.00"))
+
     change = sku_price_change(
         sku=sku_with_sales,
         new_price=Decimal("159.00"),
         actor=Actor(user=operator, source=AuditSource.WEB),
-        confirmed=True,
+        confirmation=shown.confirmation,
     )
 
     assert (change.old_price, change.new_price, change.changed_by) == (
@@ -115,3 +125,146 @@ def test_a_raise_or_a_cut_without_sales_needs_no_confirmation(store, operator):
         sku_price_change(sku=sku, new_price=Decimal("109.00"), actor=Actor(user=operator)) is None
     )
     assert PriceChange.objects.count() == 2
+
+
+# --- the confirmation is bound to the exposure shown ----------------------------------------
+
+
+def assert_nothing_written(sku, price: str) -> None:
+    sku.refresh_from_db()
+    assert sku.price == Decimal(price)
+    assert not PriceChange.objects.exists()
+    assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_order_paid_between_the_check_and_the_confirmation_refuses_the_cut(
+    sku_with_sales, operator, monkeypatch
+):
+    monkeypatch.setattr("catalog.pricing.timezone.now", lambda: NOW)
+    shown = price_change_preview(sku=sku_with_sales, new_price=Decimal("159.00"))
+    assert (shown.orders, shown.units, shown.amount) == (2, 3, Decimal("100.00"))
+    # While the operator reads the figures, a buyer pays 1 unit at 199.00: (199-159) x 1 = 40.
+    sold(sku_with_sales, days_ago=0.01, unit_price="199.00", quantity=1)
+
+    with pytest.raises(PriceExposureChangedError) as raised:
+        sku_price_change(
+            sku=sku_with_sales,
+            new_price=Decimal("159.00"),
+            actor=Actor(user=operator),
+            confirmation=shown.confirmation,
+        )
+
+    # The new exposure: 3 orders, 4 units, 100.00 + 40.00 = 140.00; and what was seen.
+    refused = raised.value
+    assert (refused.exposure.orders, refused.exposure.units, refused.exposure.amount) == (
+        3,
+        4,
+        Decimal("140.00"),
+    )
+    assert (refused.seen.orders, refused.seen.units, refused.seen.amount) == (
+        2,
+        3,
+        Decimal("100.00"),
+    )
+    assert refused.exposure.confirmation != shown.confirmation
+    with translation.override("en"):
+        message = str(PriceExposureChangedError(refused.exposure, seen=refused.seen).messages[0])
+    assert "it was 2 order(s) (3 unit(s)), up to ¥100.00" in message
+    assert "exposes 3 paid order(s) (4 unit(s))" in message and "up to ¥140.00" in message
+    assert_nothing_written(sku_with_sales, "199.00")
+
+    # Confirming the new exposure applies the cut, with the figures confirmed in the note.
+    change = sku_price_change(
+        sku=sku_with_sales,
+        new_price=Decimal("159.00"),
+        actor=Actor(user=operator),
+        confirmation=refused.exposure.confirmation,
+    )
+    assert change.new_price == Decimal("159.00")
+    assert "3 orders, 4 units, exposure 140.00" in change.note
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "meanwhile",
+    [
+        # A refund takes the 2-day-old order out: 20.00 left (the exposure shrank).
+        pytest.param("refund", id="an exposed order refunded"),
+        # The 29-day-old order ages out of the 30 days: now + 1.5 days.
+        pytest.param("time", id="an order aged out of the window"),
+        # Another editor raised the price: the cut is no longer 199 -> 159.
+        pytest.param("price", id="another price meanwhile"),
+    ],
+)
+def test_any_change_of_the_exposure_needs_a_fresh_confirmation(
+    sku_with_sales, operator, monkeypatch, meanwhile
+):
+    monkeypatch.setattr("catalog.pricing.timezone.now", lambda: NOW)
+    shown = price_change_preview(sku=sku_with_sales, new_price=Decimal("159.00"))
+    if meanwhile == "refund":
+        Order.objects.filter(
+            lines__sku=sku_with_sales, paid_at=NOW - datetime.timedelta(days=2)
+        ).update(status=OrderStatus.REFUNDED)
+    elif meanwhile == "time":
+        later = NOW + datetime.timedelta(days=1.5)
+        monkeypatch.setattr("catalog.pricing.timezone.now", lambda: later)
+    else:
+        sku_update(sku=sku_with_sales, actor=Actor(user=operator), price=Decimal("209.00"))
+        PriceChange.objects.all().delete()
+        AuditEntry.objects.all().delete()
+
+    with pytest.raises(PriceExposureChangedError):
+        sku_price_change(
+            sku=sku_with_sales,
+            new_price=Decimal("159.00"),
+            actor=Actor(user=operator),
+            confirmation=shown.confirmation,
+        )
+
+    assert_nothing_written(sku_with_sales, "209.00" if meanwhile == "price" else "199.00")
+
+
+@pytest.mark.django_db
+def test_a_confirmation_of_nothing_or_of_another_sku_or_forged_is_refused(
+    sku_with_sales, store, operator, monkeypatch
+):
+    monkeypatch.setattr("catalog.pricing.timezone.now", lambda: NOW)
+    other = SkuFactory(store=store, price=Decimal("199.00"))
+    sold(other, days_ago=2, unit_price="199.00", quantity=2)
+    elsewhere = price_change_preview(sku=other, new_price=Decimal("159.00")).confirmation
+    genuine = price_change_preview(sku=sku_with_sales, new_price=Decimal("159.00")).confirmation
+    forged = genuine[:-4] + ("AAAA" if not genuine.endswith("AAAA") else "BBBB")
+
+    for confirmation, error in [
+        (None, PriceCutNotConfirmedError),
+        ("", PriceCutNotConfirmedError),
+        (elsewhere, PriceExposureChangedError),
+        (forged, PriceExposureChangedError),
+        ("not-a-token", PriceExposureChangedError),
+    ]:
+        with pytest.raises(error) as raised:
+            sku_price_change(
+                sku=sku_with_sales,
+                new_price=Decimal("159.00"),
+                actor=Actor(user=operator),
+                confirmation=confirmation,
+            )
+        assert raised.value.exposure.amount == Decimal("100.00")
+    assert_nothing_written(sku_with_sales, "199.00")
+
+
+@pytest.mark.django_db
+def test_sku_update_is_guarded_too_and_refuses_the_whole_edit(sku_with_sales, operator):
+    # The API and the admin edit through sku_update: an unconfirmed exposing price refuses the
+    # other fields of the same edit as well.
+    with pytest.raises(PriceCutNotConfirmedError):
+        sku_update(
+            sku=sku_with_sales,
+            actor=Actor(user=operator),
+            price=Decimal("159.00"),
+            title="Renamed",
+        )
+    sku_with_sales.refresh_from_db()
+    assert sku_with_sales.title != "Renamed"
+    assert_nothing_written(sku_with_sales, "199.00")
