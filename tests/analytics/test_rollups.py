@@ -150,9 +150,10 @@ def test_cost_does_not_grow_with_history():
     with CaptureQueriesContext(connection) as again:
         rollup_day(store=shop.a, day=D3, tiers=False)
     # At most (PostgreSQL): savepoint and release, the locks of the day and of the day before
-    # (its funnel row), settings, stale marks, 7 deletes, the temporary table of the run's orders (drop, create, analyse, drop), 7
-    # inserts, the store row check, the funnel rows (events read, delete, insert), the
-    # visitor sets read back and the store row's distinct visitor counts.
+    # (its funnel row), settings, stale marks, 7 deletes, the temporary table of the run's
+    # orders (drop, create, analyse, drop), 7 inserts, the store row check, the funnel rows
+    # (events read, delete, insert), the visitor sets read back and the store row's distinct
+    # visitor counts.
     assert len(small) == len(again) <= 30
 
 
