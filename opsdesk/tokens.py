@@ -162,3 +162,22 @@ def tokens_reaching_store(*, store: Store) -> QuerySet[ApiToken]:
         .distinct()
         .order_by("-created_at", "-pk")
     )
+
+
+def tokens_of_user(*, user: AbstractBaseUser) -> QuerySet[ApiToken]:
+    """The user's own tokens, live or not, newest first, their stores loaded."""
+    return (
+        ApiToken.objects.filter(user=user).prefetch_related("stores").order_by("-created_at", "-pk")
+    )
+
+
+def token_revocable_by(
+    *, user: AbstractBaseUser, token_id: int, managed_store: Store | None = None
+) -> ApiToken | None:
+    """The token ``token_id`` if ``user`` may revoke it: their own, or (with
+    ``managed_store``, a store the user manages the staff of) a token reaching that store.
+    None otherwise, so another user's token is indistinguishable from a missing one."""
+    allowed = Q(user=user)
+    if managed_store is not None:
+        allowed |= Q(pk__in=tokens_reaching_store(store=managed_store).values("pk"))
+    return ApiToken.objects.select_related("user").filter(allowed, pk=token_id).first()
