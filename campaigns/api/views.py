@@ -200,7 +200,7 @@ class CampaignViewSet(*_CRUD, StoreScopedViewSet):
         body.is_valid(raise_exception=True)
         day = body.validated_data["day"]
         _check_monitored(campaign, day)
-        hours = campaign_hours_refresh(campaign=campaign, day=day)
+        hours = campaign_hours_refresh(campaign=campaign, day=day, actor=self.actor)
         return Response(RefreshResultSerializer({"day": day, "hours": hours}).data)
 
     @extend_schema(responses={200: CampaignReviewResponseSerializer, **_ERRORS})
