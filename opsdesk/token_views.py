@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from .audit import Actor
 from .models import ApiToken, AuditSource, Store
 from .roles import Capability
 from .tokens import (
@@ -205,7 +206,7 @@ def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
         messages.info(request, _("Token %(name)s was already revoked.") % {"name": token.name})
         return redirect(back)
     if request.method == "POST":
-        token_revoke(token=token, by_user=request.user, source=AuditSource.WEB)
+        token_revoke(token=token, actor=Actor(user=request.user, source=AuditSource.WEB))
         messages.success(
             request,
             _("Token %(name)s revoked: requests with it are now refused (401).")
