@@ -291,8 +291,9 @@ class CampaignViewSet(ErrorsAsJsonMixin, *_CRUD, StoreScopedViewSet):
         def tables() -> list[Table]:
             if result is None:
                 raise _review_not_yet(campaign)
-            header, rows = review_rows(result)
-            return [Table("review", header, rows)]
+            _labels, rows = review_rows(result)
+            # Stable English column names (the cells' labels follow Accept-Language).
+            return [Table("review", ["section", "item", "measure", "value"], rows)]
 
         return report_response(
             request,

@@ -122,7 +122,7 @@ def test_review_in_csv_and_xlsx_has_the_json_numbers(shop, monkeypatch):
     rows = csv_rows(client.get(url(shop, "review"), {"format": "csv"}))
     book = sheet(client.get(url(shop, "review"), {"format": "xlsx"}), "review")
 
-    assert rows[0] == ["Section", "Item", "Measure", "Value"]
+    assert rows[0] == ["section", "item", "measure", "value"]
     values = {(row[0], row[2]): row[3] for row in rows[1:] if row[0] == "Target vs actual"}
     # The shop's burst: GMV 800.00 against the 1,000.00 target: gap -200.00 (test_api.py).
     assert values[("Target vs actual", "GMV")] == review["gmv"] == "800.00"
