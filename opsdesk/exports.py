@@ -19,9 +19,9 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def safe_cell(value: Any) -> Any:
-    """``value`` made safe for a spreadsheet: text starting a formula gets a ``'`` prefix and
-    loses its NUL characters; None becomes ""; numbers and dates pass through (a negative
-    number is a number, not a formula)."""
+    """``value`` made safe for a spreadsheet: text starting a formula gets a ``'`` prefix;
+    None becomes ""; numbers and dates pass through (a negative number is a number, not a
+    formula)."""
     if value is None:
         return ""
     if isinstance(value, bool | int | float | Decimal | datetime.date):
@@ -29,7 +29,7 @@ def safe_cell(value: Any) -> Any:
     text = str(value)
     if text.startswith(FORMULA_STARTS):
         text = "'" + text
-    return text.replace("\x00", "")
+    return text
 
 
 def csv_bytes(

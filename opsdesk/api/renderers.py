@@ -19,7 +19,7 @@ def csv_cell(value: Any) -> str:
     characters are dropped; numbers stay numbers."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(safe_cell(value))
+    return str(safe_cell(value)).replace("\x00", "")
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:

@@ -11,6 +11,7 @@ path without an audit entry fails here without anyone remembering to add a test.
 * Admin: every model admin that lets a store admin write is a ``StoreScopedAdmin`` (whose
   save, inline, delete and bulk-delete paths audit, source "admin") or is listed in
   ``ADMIN_OTHER_WRITES``; deleting a row of each writable store admin is audited.
+* GET never writes: no page and no API route changes a table of store data or the audit log.
 """
 
 import io
@@ -30,7 +31,7 @@ from campaigns.models import Campaign, LineupItem, Mechanic
 from catalog.compliance import compliance_scan_sku
 from catalog.models import BannedTerm, Category, ComplianceFinding, ProductRole, Sku
 from opsdesk.admin_scoping import StoreScopedAdmin
-from opsdesk.audit import Actor
+from opsdesk.audit import Actor, audit_as
 from opsdesk.models import AuditEntry, AuditSource, Membership
 from opsdesk.tokens import token_create
 from tests.factories import UserFactory
@@ -781,3 +782,39 @@ def test_deleting_a_row_in_the_admin_is_audited(ctx, model):
     assert (f"{model._meta.model_name}.delete", AuditSource.ADMIN, admin_user, str(row.pk)) in (
         entries
     )
+
+
+# --- GET never writes ------------------------------------------------------------------------
+
+GET_PAGES = [(name, pattern) for name, pattern in PAGE_ROUTES if name not in {"logout"}]
+
+
+@pytest.mark.parametrize(("name", "pattern"), GET_PAGES, ids=[n for n, _ in GET_PAGES])
+def test_no_page_get_writes_store_data(ctx, name, pattern):
+    before = store_data_counts()
+
+    admin_client(ctx).get(reverse(name, kwargs=page_kwargs(pattern, ctx)))
+
+    assert not AuditEntry.objects.exists(), name
+    assert store_data_counts() == before, name
+
+
+API_GETS = [(route.name, route) for route in api_routes() if "get" in route.actions]
+
+
+@pytest.mark.parametrize("route", [r for _, r in API_GETS], ids=[n for n, _ in API_GETS])
+def test_no_api_get_writes_store_data(ctx, route):
+    from .test_permission_matrix import QUERY, url_for
+
+    if route.basename == "audit":  # the fixture emptied the log: one entry to read
+        ctx.world.a.rows[AuditEntry] = audit_as(
+            Actor(user=ctx.admin), store=ctx.store, action="seed", obj=ctx.sku
+        )
+    api = APIClient()
+    api.force_login(ctx.admin)
+    before = store_data_counts()  # the audit log included
+
+    response = api.get(url_for(route, ctx.world, "admin"), QUERY.get(route.basename, {}))
+
+    assert response.status_code == 200, (route.name, response.content[:200])
+    assert store_data_counts() == before, route.name
