@@ -146,7 +146,7 @@ def tricky(world):
     Campaign.objects.filter(pk=world.a[Campaign].pk).update(name="=HYPERLINK(x)")
     BannedTerm.objects.create(store=store, term="最好", replacement="很好")
     compliance_scan_sku(
-        sku=Sku.objects.create(store=store, code="-FLAG", title="=最好\x00的茶", price=9, cost=3)
+        sku=Sku.objects.create(store=store, code="-FLAG", title="=最好的茶", price=9, cost=3)
     )
     order = world.a[Order]
     Order.objects.filter(pk=order.pk).update(
