@@ -330,10 +330,16 @@ def lineup_accept(
 
 
 def campaign_hours_refresh(
-    *, campaign: Campaign, day: datetime.date, now: datetime.datetime | None = None
+    *,
+    campaign: Campaign,
+    day: datetime.date,
+    now: datetime.datetime | None = None,
+    actor: Actor | None = None,
 ) -> int:
     """Recompute the hourly monitoring rows (``CampaignHour``) of ``day`` from the facts, for
     the hours that started before ``now``, and upsert them on (campaign, hour). Idempotent.
+    A refresh a person asked for (``actor``: the page's button, the API) is audited as
+    ``campaign.monitor_refresh``; the 15-minute task passes no actor (derived rows only).
 
     ``ValidationError`` on ``day`` unless it is a pre-heat or burst day of the campaign.
     Returns the number of hours written.
@@ -384,4 +390,12 @@ def campaign_hours_refresh(
                 "computed_at",
             ],
         )
+        if actor is not None:
+            audit_as(
+                actor,
+                store=store,
+                action="campaign.monitor_refresh",
+                obj=campaign,
+                changes={"day": day, "hours": len(rows)},
+            )
     return len(rows)

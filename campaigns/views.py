@@ -455,7 +455,7 @@ def campaign_monitor_refresh(request: HttpRequest, campaign_id: int) -> HttpResp
             messages.error(request, error)
         return redirect("campaign_monitor", campaign.pk)
     day = form.cleaned_data["day"]
-    written = services.campaign_hours_refresh(campaign=campaign, day=day)
+    written = services.campaign_hours_refresh(campaign=campaign, day=day, actor=_actor(request))
     messages.success(
         request,
         ngettext(

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .admin_scoping import ReadOnlyStoreAdmin, StoreListFilter, StoreScopedAdmin, store_ids_with
+from .audit import Actor
 from .login_limits import RateLimitedAdminAuthenticationForm
 from .models import ApiToken, AuditEntry, AuditSource, Membership, Store
 from .roles import Capability
@@ -166,7 +167,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         count = 0
         for token in queryset.select_related("user"):
             if token.revoked_at is None:
-                token_revoke(token=token, by_user=request.user, source=AuditSource.ADMIN)
+                token_revoke(token=token, actor=Actor(user=request.user, source=AuditSource.ADMIN))
                 count += 1
         self.message_user(
             request,

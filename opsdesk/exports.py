@@ -8,7 +8,7 @@ spreadsheet never runs it as a formula (CSV injection). Numbers are written as n
 import csv
 import datetime
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -20,15 +20,31 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def safe_cell(value: Any) -> Any:
     """``value`` made safe for a spreadsheet: text starting a formula gets a ``'`` prefix;
-    None becomes ""; numbers and dates pass through."""
+    None becomes ""; numbers and dates pass through (a negative number is a number, not a
+    formula)."""
     if value is None:
         return ""
     if isinstance(value, bool | int | float | Decimal | datetime.date):
         return value
     text = str(value)
     if text.startswith(FORMULA_STARTS):
-        return "'" + text
+        text = "'" + text
     return text
+
+
+def csv_bytes(
+    header: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    cell: Callable[[Any], Any] = safe_cell,
+) -> bytes:
+    """The table as CSV bytes: UTF-8 with a BOM, CRLF line ends, every cell made safe with
+    ``cell`` (``safe_cell`` or a variant of it)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([cell(value) for value in header])
+    for row in rows:
+        writer.writerow([cell(value) for value in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def _disposition(filename: str) -> str:
@@ -39,14 +55,7 @@ def rows_to_csv_response(
     *, filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> HttpResponse:
     """A CSV download (UTF-8 with BOM) of ``header`` then ``rows``."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([safe_cell(cell) for cell in header])
-    for row in rows:
-        writer.writerow([safe_cell(cell) for cell in row])
-    response = HttpResponse(
-        ("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
-    )
+    response = HttpResponse(csv_bytes(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = _disposition(filename)
     return response
 
@@ -65,7 +74,13 @@ def _xlsx_cell(value: Any) -> Any:
         return float(value)
     if isinstance(value, datetime.datetime) and value.tzinfo is not None:
         return value.isoformat()  # spreadsheets have no time zones: keep the offset as text
-    return safe_cell(value)
+    cell = safe_cell(value)
+    if isinstance(cell, str):
+        # XLSX cannot hold control characters (openpyxl refuses them): drop them.
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        cell = ILLEGAL_CHARACTERS_RE.sub("", cell)
+    return cell
 
 
 def xlsx_bytes(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
@@ -76,7 +91,7 @@ def xlsx_bytes(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]
     workbook = Workbook(write_only=True)
     for name, header, rows in sheets:
         worksheet = workbook.create_sheet(title=name[:31])
-        worksheet.append([safe_cell(cell) for cell in header])
+        worksheet.append([_xlsx_cell(cell) for cell in header])
         for row in rows:
             worksheet.append([_xlsx_cell(cell) for cell in row])
     if not workbook.worksheets:

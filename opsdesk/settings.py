@@ -264,21 +264,27 @@ SPECTACULAR_SETTINGS = {
 # --- Security -------------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
 # django-csp: scripts, styles, images, fonts and fetches from this origin only; no inline
-# script or style (charts are JSON in <script type="application/json"> read by static JS).
-# The one hash is that of an EMPTY <style> element: plotly.js creates empty ones and fills
-# them through the CSSOM (insertRule, which CSP does not restrict); no inline CSS text runs.
-# plotly.js (d3) also writes style="" attributes on the SVG it draws, so style ATTRIBUTES
-# are allowed (style-src-attr); <style> blocks and stylesheets stay limited to this origin.
+# script or style (charts are JSON in <script type="application/json"> read by static JS), so
+# no 'unsafe-inline' anywhere and no nonce is needed (no page has an inline <script>).
+# <style> elements: plotly.js creates empty ones and fills them through the CSSOM (insertRule,
+# which CSP does not restrict), hence the hash of the EMPTY text, plus the one stylesheet
+# plotly.min.js injects with text. style="" attributes: plotly.js (d3) styles its SVG through
+# the CSSOM (element.style, not restricted) except two constant attribute values, allowed by
+# hash ('unsafe-hashes' lets a hash match an attribute): the empty style of colour-bar fills
+# and the image-rendering list of heatmap images (crisp cells). Any other style attribute is
+# refused. tests/opsdesk/test_security.py recomputes both plotly hashes from the installed
+# bundle; tests/e2e checks the pages draw with no CSP violation.
 CSP_EMPTY_STYLE_HASH = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
-# The stylesheet plotly.min.js itself injects (maplibre's CSS, a constant of the bundle);
-# tests/opsdesk/test_security.py recomputes it from the installed plotly.
+# The stylesheet plotly.min.js injects (maplibre's CSS, a constant of the bundle).
 CSP_PLOTLY_STYLE_HASH = "'sha256-ji27qzEtxXZW+7dun6UwjHXJ18e6WAin1VvNtkzIE/o='"
+# The style attribute plotly.js puts on heatmap images (``CSS_DECLARATIONS`` of the bundle).
+CSP_PLOTLY_IMAGE_STYLE_HASH = "'sha256-AR/cKIZjWPcPmBUPDA6oti9XBiTbJvz0Cro2J1VzzS8='"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'", CSP_EMPTY_STYLE_HASH, CSP_PLOTLY_STYLE_HASH],
-        "style-src-attr": ["'unsafe-inline'"],
+        "style-src-attr": ["'unsafe-hashes'", CSP_EMPTY_STYLE_HASH, CSP_PLOTLY_IMAGE_STYLE_HASH],
         # data: images: plotly.js and Swagger UI draw small icons/patterns as data: URLs
         # (an image cannot run script).
         "img-src": ["'self'", "data:"],

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .audit import audit_record
+from .audit import Actor, audit_as, audit_record
 from .models import ApiToken, AuditSource, Membership, Store
 
 KEY_PREFIX = "ops_"
@@ -129,24 +129,22 @@ def token_authenticate(*, key: str) -> ApiToken | None:
     return token
 
 
-def token_revoke(
-    *, token: ApiToken, by_user: AbstractBaseUser, source: str = AuditSource.API
-) -> ApiToken:
+def token_revoke(*, token: ApiToken, actor: Actor) -> ApiToken:
     """Revoke ``token`` now (idempotent: an already revoked token keeps its first revocation
-    time). Writes one audit entry per store the token reached."""
+    time). Writes one audit entry per store the token reached, by ``actor`` (with the token
+    the actor's request came through, when it is an API request)."""
     with transaction.atomic():
         if token.revoked_at is None:
             stores = list(token_reach(token=token))
             token.revoked_at = timezone.now()
             token.save(update_fields=["revoked_at"])
             for store in stores:
-                audit_record(
+                audit_as(
+                    actor,
                     store=store,
-                    user=by_user,
                     action="token.revoke",
                     obj=token,
                     changes={"owner": token.user.get_username()},
-                    source=source,
                 )
     return token
 
@@ -162,3 +160,22 @@ def tokens_reaching_store(*, store: Store) -> QuerySet[ApiToken]:
         .distinct()
         .order_by("-created_at", "-pk")
     )
+
+
+def tokens_of_user(*, user: AbstractBaseUser) -> QuerySet[ApiToken]:
+    """The user's own tokens, live or not, newest first, their stores loaded."""
+    return (
+        ApiToken.objects.filter(user=user).prefetch_related("stores").order_by("-created_at", "-pk")
+    )
+
+
+def token_revocable_by(
+    *, user: AbstractBaseUser, token_id: int, managed_store: Store | None = None
+) -> ApiToken | None:
+    """The token ``token_id`` if ``user`` may revoke it: their own, or (with
+    ``managed_store``, a store the user manages the staff of) a token reaching that store.
+    None otherwise, so another user's token is indistinguishable from a missing one."""
+    allowed = Q(user=user)
+    if managed_store is not None:
+        allowed |= Q(pk__in=tokens_reaching_store(store=managed_store).values("pk"))
+    return ApiToken.objects.select_related("user").filter(allowed, pk=token_id).first()

@@ -9,7 +9,7 @@ from catalog import views as catalog_views
 from users import playbook_views
 from users import views as customer_views
 
-from . import views
+from . import token_views, views
 from .login_limits import RateLimitedLoginView
 
 urlpatterns = [
@@ -144,6 +144,13 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/tokens/", token_views.token_list, name="token_list"),
+    path("accounts/tokens/store/", token_views.token_store_list, name="token_store_list"),
+    path(
+        "accounts/tokens/<int:token_id>/revoke/",
+        token_views.token_revoke_view,
+        name="token_revoke",
+    ),
     path("api/", include("opsdesk.api.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

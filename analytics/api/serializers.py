@@ -261,6 +261,40 @@ class DailyMetricsQuerySerializer(DateRangeQuerySerializer):
     channels = serializers.BooleanField(
         default=False, help_text="Also break the totals down by channel."
     )
+    skus = serializers.BooleanField(
+        default=False, help_text="Also a table per SKU over the range (best GMV first)."
+    )
+    sku_limit = serializers.IntegerField(
+        default=100,
+        min_value=1,
+        max_value=500,
+        help_text="How many SKUs the SKU table holds (with skus=true), 1 to 500.",
+    )
+
+
+class SkuMetricsRowSerializer(serializers.Serializer):
+    sku_id = serializers.IntegerField(help_text="SKU id.")
+    code = serializers.CharField(help_text="SKU code.")
+    title = serializers.CharField(help_text="Product title.")
+    units = serializers.IntegerField(help_text="Units sold on paid orders.")
+    gmv = serializers.DecimalField(
+        help_text="Line GMV of paid orders.", max_digits=16, decimal_places=2
+    )
+    gross_profit = serializers.DecimalField(
+        help_text="Line GMV minus unit costs.", max_digits=16, decimal_places=2
+    )
+    paid_orders = serializers.IntegerField(help_text="Paid orders with the SKU.")
+    buyers = serializers.IntegerField(help_text="Distinct buyers of the SKU over the range.")
+    first_orders = serializers.IntegerField(help_text="Buyers' first orders with the SKU.")
+    views = serializers.IntegerField(help_text="Views of the SKU.")
+    visitors = serializers.IntegerField(help_text="Distinct visitors who viewed the SKU.")
+    cart_visitors = serializers.IntegerField(help_text="Distinct visitors who added it to cart.")
+    conversion_rate = serializers.DecimalField(
+        max_digits=None,
+        decimal_places=None,
+        allow_null=True,
+        help_text="Buyers / visitors of the SKU, a decimal string; null without visitors.",
+    )
 
 
 class SeriesPointSerializer(serializers.Serializer):
@@ -282,6 +316,9 @@ class DailyMetricsSerializer(serializers.Serializer):
     series = SeriesPointSerializer(many=True, help_text="One point per bucket, oldest first.")
     channels = ChannelRowSerializer(
         many=True, help_text="Per channel over the range (only with channels=true)."
+    )
+    skus = SkuMetricsRowSerializer(
+        many=True, help_text="Per SKU over the range, best GMV first (only with skus=true)."
     )
     missing_days = serializers.ListField(
         child=serializers.DateField(),

@@ -4,6 +4,7 @@ CSV; no metric is computed here)."""
 
 import datetime
 from dataclasses import fields
+from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
@@ -21,7 +22,7 @@ from analytics.ingest import (
 )
 from analytics.metrics import MetricValues
 from analytics.models import AdSpend, BehaviourEvent, DailyStoreMetrics, Order, OrderLine, Refund
-from analytics.reports.daily import DailyMetricsQuery, DailyMetricsRunner
+from analytics.reports.daily import DailyMetricsQuery, DailyMetricsRunner, SkuRow
 from analytics.reports.flags import FlagsQuery, FlagsRunner
 from analytics.reports.funnel import FunnelQuery, FunnelRunner, build_steps
 from analytics.reports.rfm import RfmQuery, RfmRunner
@@ -159,6 +160,19 @@ class AdSpendViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreScop
 
 
 _METRIC_NAMES = [field.name for field in fields(MetricValues)]
+_SKU_HEADER = [field.name for field in fields(SkuRow)]
+_SKU_MONEY = {"gmv", "gross_profit"}
+CENT = Decimal("0.01")
+
+
+def _sku_cells(row: SkuRow) -> list:
+    """A SKU row's cells, money to the cent like the JSON (SQLite sums drop the scale)."""
+    return [
+        getattr(row, name).quantize(CENT) if name in _SKU_MONEY else getattr(row, name)
+        for name in _SKU_HEADER
+    ]
+
+
 _FUNNEL_HEADER = [
     "channel",
     "step",
@@ -232,7 +246,7 @@ class ReportViewSet(ReportRenderingMixin, StoreScopedViewSet):
 
     @report_schema(
         DailyMetricsSerializer,
-        tables=["series", "channels"],
+        tables=["series", "channels", "skus"],
         parameters=[DailyMetricsQuerySerializer],
         summary="Daily metrics over a range",
     )
@@ -246,6 +260,8 @@ class ReportViewSet(ReportRenderingMixin, StoreScopedViewSet):
             end=params["end"],
             interval=params["group_by"],
             by_channel=params["channels"],
+            by_sku=params["skus"],
+            sku_limit=params["sku_limit"],
         )
         result = DailyMetricsRunner(store=self.store, query=query).run()
 
@@ -266,7 +282,12 @@ class ReportViewSet(ReportRenderingMixin, StoreScopedViewSet):
                     for row in result.channels
                 ],
             )
-            return [series, channels]
+            skus = Table(
+                "skus",
+                _SKU_HEADER,
+                [_sku_cells(row) for row in result.skus],
+            )
+            return [series, channels, skus]
 
         return self.report_response(
             request,

@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from campaigns.models import Campaign, LineupItem, Mechanic, Phase
 from campaigns.services import PHASE_DATES
-from opsdesk.api.serializers import StoreModelSerializer, store_of
+from opsdesk.api.serializers import StoreDateTimeField, StoreModelSerializer, store_of
 from opsdesk.channels import Channel
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -301,7 +301,7 @@ class RefreshResultSerializer(serializers.Serializer):
 
 
 class PaceHourSerializer(serializers.Serializer):
-    hour = serializers.DateTimeField(help_text="Start of the store-local hour.")
+    hour = StoreDateTimeField(help_text="Start of the store-local hour.")
     local_hour = serializers.IntegerField(help_text="Hour of the day on the store's clock.")
     complete = serializers.BooleanField(help_text="False for the hour still running.")
     gmv = _money("GMV of orders paid in the hour.")
@@ -356,7 +356,7 @@ class PaceSerializer(serializers.Serializer):
     stock_alerts = StockAlertSerializer(
         many=True, help_text="Lineup SKUs whose stock will not last the burst at this pace."
     )
-    refreshed_at = serializers.DateTimeField(
+    refreshed_at = StoreDateTimeField(
         allow_null=True, help_text="When the hours were last computed."
     )
 

@@ -2,6 +2,8 @@
 and per campaign its ``lineup/`` and ``mechanics/``."""
 
 import datetime
+from dataclasses import fields
+from decimal import Decimal
 from functools import cached_property
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -18,7 +20,7 @@ from rest_framework.response import Response
 
 from campaigns.lineup import lineup_suggestions
 from campaigns.models import Campaign, LineupItem, Mechanic
-from campaigns.monitoring import campaign_pace, default_monitor_day
+from campaigns.monitoring import PaceHour, StockAlert, campaign_pace, default_monitor_day
 from campaigns.plan import plan_breakdown
 from campaigns.review import campaign_review, review_rows
 from campaigns.services import (
@@ -36,6 +38,14 @@ from campaigns.services import (
     target_fields_changed,
 )
 from catalog.models import Sku
+from opsdesk.api.reports import (
+    REPORT_RENDERERS,
+    ErrorsAsJsonMixin,
+    Table,
+    iso,
+    report_response,
+    report_schema,
+)
 from opsdesk.api.schema import ErrorSerializer
 from opsdesk.api.viewsets import StoreScopedViewSet
 from opsdesk.exports import XLSX_TYPE, rows_to_csv_response, rows_to_xlsx_response
@@ -67,7 +77,7 @@ _CRUD = (
 )
 
 
-class CampaignViewSet(*_CRUD, StoreScopedViewSet):
+class CampaignViewSet(ErrorsAsJsonMixin, *_CRUD, StoreScopedViewSet):
     """The store's campaigns, latest burst first, with lineup and mechanics. Writes need
     edit_campaigns; setting or changing ``gmv_target`` or ``ad_budget`` also needs
     set_targets (403 otherwise, nothing written)."""
@@ -176,39 +186,100 @@ class CampaignViewSet(*_CRUD, StoreScopedViewSet):
             status=201,
         )
 
-    @extend_schema(parameters=[MonitorQuerySerializer], responses={200: PaceSerializer, **_ERRORS})
-    @action(detail=True, methods=["get"], url_path="monitoring")
+    @report_schema(
+        PaceSerializer,
+        tables=["hours", "summary", "stock_alerts"],
+        parameters=[MonitorQuerySerializer],
+        summary="Hour-by-hour monitoring of a campaign day",
+    )
+    @action(detail=True, methods=["get"], url_path="monitoring", renderer_classes=REPORT_RENDERERS)
     def monitoring(self, request: Request, store_slug: str, pk: str) -> Response:
         """One pre-heat or burst day hour by hour against the target pace, with the projected
-        finish and the behind-pace and stock flags."""
+        finish and the behind-pace and stock flags; JSON, CSV or XLSX."""
         campaign = self.get_object()
         params = MonitorQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         day = params.validated_data.get("day") or default_monitor_day(campaign, self._today())
         _check_monitored(campaign, day)
         pace = campaign_pace(store=self.store, campaign=campaign, day=day, now=timezone.now())
-        return Response(PaceSerializer(pace).data)
+        zone = self.store.zone
+
+        def tables() -> list[Table]:
+            hours = Table(
+                "hours",
+                _PACE_HOUR_HEADER,
+                [
+                    [
+                        iso(hour.hour, zone)
+                        if name == "hour"
+                        else _cents(name, getattr(hour, name))
+                        for name in _PACE_HOUR_HEADER
+                    ]
+                    for hour in pace.hours
+                ],
+            )
+            summary = Table(
+                "summary",
+                _PACE_SUMMARY_HEADER,
+                [
+                    [
+                        iso(pace.refreshed_at, zone)
+                        if name == "refreshed_at"
+                        else _cents(name, getattr(pace, name))
+                        for name in _PACE_SUMMARY_HEADER
+                    ]
+                ],
+            )
+            alerts = Table(
+                "stock_alerts",
+                _STOCK_ALERT_HEADER,
+                [[getattr(a, name) for name in _STOCK_ALERT_HEADER] for a in pace.stock_alerts],
+            )
+            return [hours, summary, alerts]
+
+        return report_response(
+            request,
+            filename=f"campaign-monitoring-{self.store.slug}-{campaign.pk}-{day.isoformat()}",
+            body=lambda: PaceSerializer(pace, context=self.get_serializer_context()).data,
+            tables=tables,
+        )
 
     @extend_schema(
-        request=MonitorRefreshSerializer, responses={200: RefreshResultSerializer, **_ERRORS}
+        request=MonitorRefreshSerializer,
+        responses={200: RefreshResultSerializer, **_ERRORS},
+        parameters=[
+            OpenApiParameter(
+                "format",
+                OpenApiTypes.STR,
+                enum=["json"],
+                description="json only: the refresh answers JSON (the GET has CSV and XLSX).",
+            )
+        ],
     )
     @monitoring.mapping.post
     def monitoring_refresh(self, request: Request, store_slug: str, pk: str) -> Response:
         """Recompute a day's hours from the facts now (Celery does it every 15 minutes)."""
+        if request.accepted_renderer.format != "json":
+            raise exceptions.ValidationError(
+                {"format": [_("The refresh answers JSON only: choose format json.")]}
+            )
         campaign = self.get_object()
         body = MonitorRefreshSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         day = body.validated_data["day"]
         _check_monitored(campaign, day)
-        hours = campaign_hours_refresh(campaign=campaign, day=day)
+        hours = campaign_hours_refresh(campaign=campaign, day=day, actor=self.actor)
         return Response(RefreshResultSerializer({"day": day, "hours": hours}).data)
 
-    @extend_schema(responses={200: CampaignReviewResponseSerializer, **_ERRORS})
-    @action(detail=True, methods=["get"], url_path="review")
+    @report_schema(
+        CampaignReviewResponseSerializer, tables=["review"], summary="The review of a campaign"
+    )
+    @action(detail=True, methods=["get"], url_path="review", renderer_classes=REPORT_RENDERERS)
     def review(self, request: Request, store_slug: str, pk: str) -> Response:
         """The review: target vs actual, the gap split against plan and baseline, Pareto SKUs,
         lineup, ROI by channel, new buyers, stockouts and refunds. ``review`` is null until
-        the burst is over."""
+        the burst is over (and CSV or XLSX are a 400 until then). CSV and XLSX hold it as one
+        long table (section, item, measure, value), the numbers of the JSON."""
         campaign = self.get_object()
         result = campaign_review(store=self.store, campaign=campaign, today=self._today())
         body = {
@@ -216,7 +287,20 @@ class CampaignViewSet(*_CRUD, StoreScopedViewSet):
             "available_from": campaign.burst_end + datetime.timedelta(days=1),
             "review": result,
         }
-        return Response(CampaignReviewResponseSerializer(body).data)
+
+        def tables() -> list[Table]:
+            if result is None:
+                raise _review_not_yet(campaign)
+            _labels, rows = review_rows(result)
+            # Stable English column names (the cells' labels follow Accept-Language).
+            return [Table("review", ["section", "item", "measure", "value"], rows)]
+
+        return report_response(
+            request,
+            filename=f"campaign-review-{self.store.slug}-{campaign.pk}",
+            body=lambda: CampaignReviewResponseSerializer(body).data,
+            tables=tables,
+        )
 
     @extend_schema(
         parameters=[
@@ -247,14 +331,7 @@ class CampaignViewSet(*_CRUD, StoreScopedViewSet):
             raise exceptions.ValidationError({"file": [_("Choose file csv or xlsx.")]})
         result = campaign_review(store=self.store, campaign=campaign, today=self._today())
         if result is None:
-            raise exceptions.ValidationError(
-                {
-                    "non_field_errors": [
-                        _("The review is available once the burst is over (%(day)s).")
-                        % {"day": (campaign.burst_end + datetime.timedelta(days=1)).isoformat()}
-                    ]
-                }
-            )
+            raise _review_not_yet(campaign)
         header, rows = review_rows(result)
         filename = f"campaign-review-{self.store.slug}-{campaign.pk}.{chosen}"
         if chosen == "xlsx":
@@ -262,6 +339,51 @@ class CampaignViewSet(*_CRUD, StoreScopedViewSet):
                 filename=filename, header=header, rows=rows, sheet="review"
             )
         return rows_to_csv_response(filename=filename, header=header, rows=rows)
+
+
+def _review_not_yet(campaign: Campaign) -> exceptions.ValidationError:
+    return exceptions.ValidationError(
+        {
+            "non_field_errors": [
+                _("The review is available once the burst is over (%(day)s).")
+                % {"day": (campaign.burst_end + datetime.timedelta(days=1)).isoformat()}
+            ]
+        }
+    )
+
+
+_PACE_HOUR_HEADER = [field.name for field in fields(PaceHour)]
+_PACE_SUMMARY_HEADER = [
+    "day",
+    "is_burst_day",
+    "day_target",
+    "curve_source",
+    "gmv",
+    "complete_hours",
+    "target_so_far",
+    "projected_gmv",
+    "progress",
+    "behind_pace",
+    "refreshed_at",
+]
+_STOCK_ALERT_HEADER = [field.name for field in fields(StockAlert)]
+#: Money columns of the monitoring tables: to the cent, as in the JSON.
+_MONEY_COLUMNS = {
+    "gmv",
+    "cumulative_gmv",
+    "target_gmv",
+    "cumulative_target",
+    "day_target",
+    "target_so_far",
+    "projected_gmv",
+}
+CENT = Decimal("0.01")
+
+
+def _cents(name: str, value):
+    if name in _MONEY_COLUMNS and isinstance(value, Decimal):
+        return value.quantize(CENT)
+    return value
 
 
 def _check_monitored(campaign: Campaign, day: datetime.date) -> None:

@@ -1,44 +1,30 @@
 """CSV for report exports: UTF-8 with a BOM (Excel opens it as UTF-8), and every cell that a
 spreadsheet would run as a formula neutralised (CSV injection)."""
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 from typing import Any
 
 from rest_framework.renderers import BaseRenderer
 
-from opsdesk.exports import XLSX_TYPE, xlsx_bytes
+from opsdesk.exports import FORMULA_STARTS, XLSX_TYPE, safe_cell, xlsx_bytes
+from opsdesk.exports import csv_bytes as exports_csv_bytes
 
 #: Leading characters that make a spreadsheet treat a cell as a formula (or strip it).
-FORMULA_LEADERS = ("=", "+", "-", "@", "\t", "\r", "\0")
+FORMULA_LEADERS = FORMULA_STARTS
 
 
 def csv_cell(value: Any) -> str:
-    """A value as a safe CSV cell: None is empty; text starting with a formula character is
-    prefixed with an apostrophe; NUL characters are dropped. Numbers stay numbers (a negative
-    decimal is not text a person typed, so it is kept as is)."""
-    if value is None:
-        return ""
+    """A value as the text of a safe CSV cell (``opsdesk.exports.safe_cell``): None is empty,
+    booleans are true/false, text starting with a formula character gets an apostrophe, NUL
+    characters are dropped; numbers stay numbers."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float | Decimal):
-        return str(value)
-    text = str(value)
-    if text.startswith(FORMULA_LEADERS):
-        text = "'" + text
-    return text.replace("\0", "")
+    return str(safe_cell(value)).replace("\x00", "")
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     """The table as UTF-8-with-BOM CSV bytes, cells escaped with ``csv_cell``."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([csv_cell(name) for name in header])
-    for row in rows:
-        writer.writerow([csv_cell(value) for value in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return exports_csv_bytes(header, rows, cell=csv_cell)
 
 
 class CsvRenderer(BaseRenderer):

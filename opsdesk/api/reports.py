@@ -130,33 +130,47 @@ class ReportRenderingMixin(ErrorsAsJsonMixin):
         body: Callable[[], Any],
         tables: Callable[[], list[Table]],
     ) -> Response:
-        """JSON ``body()``; or the ``tables()`` as CSV (the one ``?table=`` names) or XLSX.
-        ``filename`` has no extension."""
-        table_name = request.query_params.get("table")
-        fmt = request.accepted_renderer.format
-        if fmt == "json":
-            if table_name:
-                self._check_table(table_name, [t.name for t in tables()])
-            return Response(body())
-        all_tables = tables()
-        disposition = {"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'}
-        if fmt == "csv":
-            chosen = all_tables[0]
-            if table_name:
-                self._check_table(table_name, [t.name for t in all_tables])
-                chosen = next(t for t in all_tables if t.name == table_name)
-            return Response({"header": chosen.header, "rows": chosen.rows}, headers=disposition)
-        data = {
-            "tables": [{"name": t.name, "header": t.header, "rows": t.rows} for t in all_tables]
-        }
-        return Response(data, headers=disposition)
+        """``report_response`` for this view's request."""
+        return report_response(request, filename=filename, body=body, tables=tables)
 
-    @staticmethod
-    def _check_table(name: str, names: list[str]) -> None:
-        if name not in names:
-            raise exceptions.ValidationError(
-                {"table": [_("Choose one of: %(names)s.") % {"names": ", ".join(names)}]}
-            )
+
+def _check_table(name: str, names: list[str]) -> None:
+    if name not in names:
+        raise exceptions.ValidationError(
+            {"table": [_("Choose one of: %(names)s.") % {"names": ", ".join(names)}]}
+        )
+
+
+def report_response(
+    request: Request,
+    *,
+    filename: str,
+    body: Callable[[], Any],
+    tables: Callable[[], list[Table]],
+) -> Response:
+    """JSON ``body()``; or the ``tables()`` as CSV (the one ``?table=`` names) or XLSX, as
+    the request's negotiated renderer says. ``filename`` has no extension. The view needs the
+    JSON, CSV and XLSX renderers and ``ErrorsAsJsonMixin``."""
+    table_name = request.query_params.get("table")
+    fmt = request.accepted_renderer.format
+    if fmt == "json":
+        if table_name:
+            _check_table(table_name, [t.name for t in tables()])
+        return Response(body())
+    all_tables = tables()
+    disposition = {"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'}
+    if fmt == "csv":
+        chosen = all_tables[0]
+        if table_name:
+            _check_table(table_name, [t.name for t in all_tables])
+            chosen = next(t for t in all_tables if t.name == table_name)
+        return Response({"header": chosen.header, "rows": chosen.rows}, headers=disposition)
+    data = {"tables": [{"name": t.name, "header": t.header, "rows": t.rows} for t in all_tables]}
+    return Response(data, headers=disposition)
+
+
+#: The renderers of a report action (JSON first: the default).
+REPORT_RENDERERS = [JSONRenderer, CsvRenderer, XlsxRenderer]
 
 
 def report_schema(

@@ -110,7 +110,7 @@ class TokenViewSet(
         return Response(body, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance: ApiToken) -> None:
-        token_revoke(token=instance, by_user=self.request.user, source=AuditSource.API)
+        token_revoke(token=instance, actor=self.actor)
 
 
 class MembershipViewSet(
@@ -197,7 +197,7 @@ class StoreTokenViewSet(
         return tokens_reaching_store(store=store)
 
     def perform_destroy(self, instance: ApiToken) -> None:
-        token_revoke(token=instance, by_user=self.request.user, source=AuditSource.API)
+        token_revoke(token=instance, actor=self.actor)
 
 
 class AuditEntryFilter(StoreFilterSet):

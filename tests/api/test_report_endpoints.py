@@ -700,7 +700,7 @@ def test_daily_metrics_xlsx_has_the_json_numbers(world, client_for):
 
     book = workbook(client.get(BASE + "daily-metrics/", {**params, "format": "xlsx"}))
 
-    assert book.sheetnames == ["series", "channels"]
+    assert book.sheetnames == ["series", "channels", "skus"]
     series = sheet_rows(book, "series")
     gmv_column = series[0].index("gmv")
     assert Decimal(str(series[1][gmv_column])) == Decimal(body["series"][0]["metrics"]["gmv"])
@@ -710,7 +710,7 @@ def test_daily_metrics_xlsx_has_the_json_numbers(world, client_for):
 
 
 TABLES = {
-    "daily-metrics": ["series", "channels"],
+    "daily-metrics": ["series", "channels", "skus"],
     "funnel": ["steps", "abandoned_carts"],
     "rfm": ["segments", "grid", "customers"],
     "tiers": ["sizes", "flows", "entered"],
@@ -721,7 +721,12 @@ TABLES = {
     "price-exposure": ["exposure"],
 }
 FULL_QUERY = {
-    "daily-metrics": {"start": "2026-11-01", "end": "2026-11-03", "channels": "true"},
+    "daily-metrics": {
+        "start": "2026-11-01",
+        "end": "2026-11-03",
+        "channels": "true",
+        "skus": "true",
+    },
     "funnel": {"start": "2026-11-03", "end": "2026-11-03", "channels": "true"},
     "rfm": {"as_of": "2026-11-20", "segment": "hibernating"},
     "tiers": {

@@ -114,3 +114,44 @@ def test_csv_bytes_start_with_a_bom():
     data = csv_bytes(["name"], [["=1+1"], ["茶"]])
     assert data.startswith(codecs.BOM_UTF8)
     assert data.decode("utf-8-sig") == "name\r\n'=1+1\r\n茶\r\n"
+
+
+def test_the_sku_table_is_the_runners_with_the_same_numbers_in_csv(rolled_up, client_for):
+    from catalog.models import Sku
+
+    client = client_for("analyst")
+    params = {"start": "2026-11-01", "end": "2026-11-02", "skus": "true"}
+
+    body = client.get(URL, params).json()
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get(URL, {**params, "format": "csv", "table": "skus"}).content.decode(
+                    "utf-8-sig"
+                )
+            )
+        )
+    )
+
+    sku = rolled_up.a[Sku]
+    # One paid order on 11-01 with one line: 1 x 199.00 at cost 80.00 -> GMV 199.00, gross
+    # profit 199.00 - 80.00 = 119.00, one paid order, one buyer.
+    assert [
+        (r["code"], r["units"], r["gmv"], r["gross_profit"], r["paid_orders"], r["buyers"])
+        for r in body["skus"]
+    ] == [(sku.code, 1, "199.00", "119.00", 1, 1)]
+    header = rows[0]
+    assert header[:4] == ["sku_id", "code", "title", "units"]
+    assert rows[1][header.index("gmv")] == "199.00"
+    assert rows[1][header.index("gross_profit")] == "119.00"
+    # Without skus=true the table is empty and the JSON list too.
+    assert client.get(URL, {"start": "2026-11-01", "end": "2026-11-02"}).json()["skus"] == []
+
+
+@pytest.mark.parametrize("limit", ["0", "501", "many"])
+def test_the_sku_limit_is_bounded(world, client_for, limit):
+    response = client_for("analyst").get(
+        URL, {"start": "2026-11-01", "end": "2026-11-02", "skus": "true", "sku_limit": limit}
+    )
+    assert response.status_code == 400
+    assert "sku_limit" in response.json()["errors"]

@@ -3,6 +3,7 @@ answers, and N failed sign-ins for a user name from one address lock that pair o
 
 import base64
 import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -47,8 +48,31 @@ def plotly_style_hash() -> str:
     return f"'sha256-{digest}'"
 
 
-def test_the_plotly_style_hash_is_the_installed_bundles(settings):
+def plotly_image_style_hash() -> str:
+    """The CSP hash of the style ATTRIBUTE plotly.min.js sets on heatmap images: its
+    ``CSS_DECLARATIONS`` joined as ``name: value; `` (``.STYLE`` in the bundle)."""
+    from django.contrib.staticfiles import finders
+
+    bundle = Path(finders.find("vendor/plotly/plotly.min.js")).read_text(encoding="utf-8")
+    declarations = re.findall(r"CSS_DECLARATIONS=(\[\[[^;]*?\]\]);", bundle)
+    joins = re.findall(
+        r"\.STYLE=\w+\.CSS_DECLARATIONS\.map\(function\((\w)\)\{return \1\.join\(\": \"\)"
+        r"\+\"; \"\}\)\.join\(\"\"\)",
+        bundle,
+    )
+    assert len(declarations) == 1 and len(joins) == 1, (
+        "plotly.min.js changed how it styles heatmap images: update CSP settings"
+    )
+    text = "".join(f"{name}: {value}; " for name, value in json.loads(declarations[0]))
+    # e.g. "image-rendering: optimizeSpeed; image-rendering: -moz-crisp-edges; ..."
+    assert text.startswith("image-rendering: ")
+    digest = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+    return f"'sha256-{digest}'"
+
+
+def test_the_plotly_style_hashes_are_the_installed_bundles(settings):
     assert plotly_style_hash() == settings.CSP_PLOTLY_STYLE_HASH
+    assert plotly_image_style_hash() == settings.CSP_PLOTLY_IMAGE_STYLE_HASH
 
 
 def _directives(response) -> dict[str, list[str]]:
@@ -64,9 +88,16 @@ def test_pages_and_api_carry_a_strict_content_security_policy(client):
             assert directives[name] == ["'self'"], (url, name)
         assert directives["img-src"] == ["'self'", "data:"]
         # Styles: this origin, plus empty <style> elements (plotly.js fills them via CSSOM)
-        # and the one stylesheet plotly.min.js injects; style attributes (d3) are allowed.
+        # and the one stylesheet plotly.min.js injects; style attributes only with the two
+        # constant values plotly.js sets (empty, and heatmap images' image-rendering).
         assert directives["style-src"] == ["'self'", EMPTY_STYLE_HASH, plotly_style_hash()]
-        assert directives["style-src-attr"] == ["'unsafe-inline'"]
+        assert directives["style-src-attr"] == [
+            "'unsafe-hashes'",
+            EMPTY_STYLE_HASH,
+            plotly_image_style_hash(),
+        ]
+        assert not any("'unsafe-inline'" in values for values in directives.values()), url
+        assert not any("'unsafe-eval'" in values for values in directives.values()), url
         assert directives["frame-ancestors"] == ["'none'"]
         assert directives["object-src"] == ["'none'"]
 
