@@ -514,8 +514,29 @@ API_WRITES: dict[tuple[str, str], ApiWrite] = {
         lambda c, api: _put_back(api, f"{BASE}/skus/{c.sku.pk}/", title="Oolong, renamed"),
     ),
     ("sku-detail", "patch"): ApiWrite(
+        # A raise: a cut with price-protection exposure needs its confirmation (test_api_pricing).
         ("sku.update",),
-        lambda c, api: api.patch(f"{BASE}/skus/{c.sku.pk}/", {"price": "159.00"}, format="json"),
+        lambda c, api: api.patch(f"{BASE}/skus/{c.sku.pk}/", {"price": "219.00"}, format="json"),
+    ),
+    ("sku-delist", "post"): ApiWrite(
+        ("sku.delist",),
+        lambda c, api: api.post(f"{BASE}/skus/delist/", {"skus": [c.spare.pk]}, format="json"),
+    ),
+    ("sku-role-decision", "post"): ApiWrite(
+        ("sku.role_suggestion_reject",),
+        lambda c, api: api.post(
+            f"{BASE}/skus/{c.spare.pk}/role-decision/",
+            {"suggested_role": "traffic", "accepted": False},
+            format="json",
+        ),
+    ),
+    ("sku-apply-replacement", "post"): ApiWrite(
+        ("sku.compliance_replace",),
+        lambda c, api: api.post(
+            f"{BASE}/skus/{c.flagged.pk}/apply-replacement/",
+            {"finding": c.finding.pk},
+            format="json",
+        ),
     ),
     ("campaign-list", "post"): ApiWrite(
         ("campaign.create",),
@@ -699,6 +720,9 @@ ADMIN_OTHER_WRITES = {
 #: Write methods a store admin overrides that hand the write to an audited service.
 ADMIN_DELEGATING_OVERRIDES = {
     "catalog.Sku.save_model": "catalog.pricing.sku_create / sku_update (audited, see test_admin)",
+    "catalog.BannedTerm.save_model": "catalog.compliance.banned_term_save (audited, re-scans)",
+    "catalog.BannedTerm.delete_model": "catalog.compliance.banned_term_delete (audited)",
+    "catalog.BannedTerm.delete_queryset": "catalog.compliance.banned_term_delete per term",
 }
 
 

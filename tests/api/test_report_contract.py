@@ -24,7 +24,7 @@ from analytics.models import Order
 from analytics.rollups.services import rollup_day
 from campaigns.models import Campaign
 from catalog.compliance import compliance_scan_sku
-from catalog.models import BannedTerm, Category, Sku
+from catalog.models import BannedTerm, Category, Sku, StockSnapshot
 from opsdesk.audit import Actor, audit_as
 from opsdesk.exports import FORMULA_STARTS
 from users.models import Customer
@@ -155,6 +155,11 @@ def tricky(world):
     )
     for day in (datetime.date(2026, 11, 1), datetime.date(2026, 11, 2)):
         rollup_day(store=store, day=day)
+    # sku-health as of 11-02 (a past day) reads that day's stock snapshots.
+    for sku in Sku.objects.filter(store=store):
+        StockSnapshot.objects.create(
+            store=store, sku=sku, day=datetime.date(2026, 11, 2), stock=sku.stock
+        )
     audit_as(
         Actor(user=world.users["admin"]),
         store=store,
