@@ -12,9 +12,10 @@ from opsdesk.admin_scoping import (
 )
 from opsdesk.roles import Capability
 
-from .models import Campaign, CampaignHour, LineupItem, Mechanic
+from .models import Campaign, CampaignHour, ChannelBudget, LineupItem, Mechanic
 
-TARGET_FIELDS = ("gmv_target", "ad_budget")
+#: The guarded money fields of the campaign row (``campaigns.services.TARGET_FIELDS``).
+TARGET_FIELDS = ("gmv_target", "preheat_gmv_target", "ad_budget")
 
 
 class LineupItemInline(StoreScopedInline):
@@ -30,6 +31,26 @@ class MechanicInline(StoreScopedInline):
     fields = ("kind", "threshold", "amount", "rate", "inflated_amount", "description")
 
 
+class ChannelBudgetInline(StoreScopedInline):
+    """Shown, not edited here: the campaign page and the API check that the channel budgets
+    add up to at most the ad budget, and need SET_TARGETS."""
+
+    model = ChannelBudget
+    write_capability = Capability.SET_TARGETS
+    fields = ("channel", "budget")
+    readonly_fields = ("channel", "budget")
+    extra = 0
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 @admin.register(Campaign)
 class CampaignAdmin(StoreScopedAdmin):
     """Campaigns need EDIT_CAMPAIGNS; the GMV target and ad budget also need SET_TARGETS in
@@ -40,7 +61,7 @@ class CampaignAdmin(StoreScopedAdmin):
     list_filter = (StoreListFilter, "kind")
     list_select_related = ("store",)
     search_fields = ("name",)
-    inlines = (LineupItemInline, MechanicInline)
+    inlines = (ChannelBudgetInline, LineupItemInline, MechanicInline)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Campaign | None = None):
         readonly = list(super().get_readonly_fields(request, obj))

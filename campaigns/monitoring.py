@@ -5,12 +5,14 @@
 them as ``CampaignHour`` rows; ``campaign_pace`` reads those rows back and sets them against
 the target pace.
 
-Target pace: a burst day's target is the campaign's GMV target split evenly over the burst
-days (pre-heat days have no target: their orders are mostly deposits). It is spread over the
-day's hours by an hourly curve: the baseline campaign's burst (its share of GMV per local hour
-of day) when it has GMV, else the store's usual curve (share of GMV per local hour over the
-``CURVE_DAYS`` days before the campaign's pre-heat), else evenly. Shares are normalised over
-the hours the day really has (23 or 25 on a daylight-saving change).
+Target pace: the day's GMV target (``campaigns.targets.day_target``: a burst day's share of
+the campaign's GMV target; a pre-heat day's share of the pre-heat GMV target, set or derived
+from the baseline or the store's usual day) spread over the day's hours by an hourly curve:
+the baseline campaign's curve of the same phase (its burst for a burst day, its pre-heat for a
+pre-heat day: its share of GMV per local hour of day) when that has GMV, else the store's usual
+curve (share of GMV per local hour over the ``CURVE_DAYS`` days before the campaign's
+pre-heat), else evenly. Shares are normalised over the hours the day really has (23 or 25 on a
+daylight-saving change).
 
 Projected finish at the current pace = GMV so far / the curve's share of the day that has
 passed (complete hours only). "Behind pace": GMV so far below the cumulative target of the
@@ -33,6 +35,7 @@ from analytics.rollups.days import day_bounds
 from opsdesk.models import Store
 
 from .models import Campaign, CampaignHour, LineupItem
+from .targets import TargetSource, day_target
 
 HOUR = datetime.timedelta(hours=1)
 DAY = datetime.timedelta(days=1)
@@ -156,12 +159,18 @@ class HourlyCurve:
     shares: tuple[float, ...]
 
 
-def hourly_curve(*, store: Store, campaign: Campaign) -> HourlyCurve:
-    """The curve the target pace follows (see the module docstring)."""
+def hourly_curve(*, store: Store, campaign: Campaign, preheat: bool = False) -> HourlyCurve:
+    """The curve the target pace of a burst day (or, with ``preheat``, of a pre-heat day)
+    follows (see the module docstring)."""
     baseline = campaign.baseline
     if baseline is not None:
-        shares = _curve_from_orders(
-            store, *day_bounds(store.zone, baseline.burst_start, baseline.burst_end)
+        first, last = (
+            (baseline.preheat_start, baseline.burst_start - DAY)
+            if preheat
+            else (baseline.burst_start, baseline.burst_end)
+        )
+        shares = (
+            _curve_from_orders(store, *day_bounds(store.zone, first, last)) if first <= last else []
         )
         if shares:
             return HourlyCurve("baseline", tuple(shares))
@@ -206,6 +215,7 @@ class Pace:
     day: datetime.date
     is_burst_day: bool
     day_target: Decimal | None
+    target_source: TargetSource | None  # "burst", or the pre-heat target's source
     curve_source: str
     hours: tuple[PaceHour, ...]
     gmv: Decimal  # so far
@@ -233,14 +243,6 @@ def default_monitor_day(campaign: Campaign, today: datetime.date) -> datetime.da
     if campaign.preheat_start <= today <= campaign.burst_end:
         return today
     return campaign.burst_end if today > campaign.burst_end else campaign.preheat_start
-
-
-def day_target(campaign: Campaign, day: datetime.date) -> Decimal | None:
-    """The burst day's share of the GMV target (even split), None on other days."""
-    if campaign.gmv_target is None or not campaign.burst_start <= day <= campaign.burst_end:
-        return None
-    days = (campaign.burst_end - campaign.burst_start).days + 1
-    return (campaign.gmv_target / days).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def stock_alerts(*, store: Store, campaign: Campaign, now: datetime.datetime) -> list[StockAlert]:
@@ -306,15 +308,20 @@ def campaign_pace(
     rows: Sequence[CampaignHour] | None = None,
     curve: HourlyCurve | None = None,
 ) -> Pace:
-    """The stored hours of ``day`` against the target pace as of ``now``."""
+    """The stored hours of ``day`` against the target pace as of ``now``.
+
+    ``curve``, when given, must be the curve of the day's phase (``hourly_curve``)."""
     if rows is None:
         rows = list(
             CampaignHour.objects.filter(store=store, campaign=campaign, local_day=day).order_by(
                 "hour"
             )
         )
-    curve = curve or hourly_curve(store=store, campaign=campaign)
-    target = day_target(campaign, day)
+    is_burst_day = campaign.burst_start <= day <= campaign.burst_end
+    curve = curve or hourly_curve(store=store, campaign=campaign, preheat=not is_burst_day)
+    today = now.astimezone(store.zone).date()
+    planned = day_target(store=store, campaign=campaign, day=day, today=today)
+    target = planned.amount
     all_hours = day_hours(store.zone, day)
     weights = [curve.shares[hour.astimezone(store.zone).hour] for hour in all_hours]
     weight_total = sum(weights) or 1.0
@@ -370,12 +377,13 @@ def campaign_pace(
     if target:
         progress = (cumulative / target).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
     behind = target_so_far is not None and gmv_complete < target_so_far
-    running = campaign.preheat_start <= now.astimezone(store.zone).date() <= campaign.burst_end
+    running = campaign.preheat_start <= today <= campaign.burst_end
     alerts = stock_alerts(store=store, campaign=campaign, now=now) if running else []
     return Pace(
         day=day,
-        is_burst_day=campaign.burst_start <= day <= campaign.burst_end,
+        is_burst_day=is_burst_day,
         day_target=target,
+        target_source=planned.source,
         curve_source=curve.source,
         hours=tuple(hours),
         gmv=cumulative,
