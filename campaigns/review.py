@@ -188,7 +188,7 @@ def pareto(rows, share: Decimal = PARETO_SHARE) -> list[ParetoSku]:
                 row.sku_id,
                 row.code,
                 row.title,
-                row.gmv,
+                Decimal(row.gmv).quantize(CENT, rounding=ROUND_HALF_UP),
                 rate(row.gmv, total),
                 rate(cumulative, total),
             )

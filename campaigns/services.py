@@ -106,9 +106,10 @@ def _check_channel_budgets(values: Mapping[str, Any], changed: Iterable[str]) ->
         )
     if total > ad_budget:
         message = (
-            f"The channel budgets add up to {total}, more than the ad budget {ad_budget}."
+            f"The channel budgets add up to {total:.2f}, more than the ad budget {ad_budget:.2f}."
             if field == "channel_budgets"
-            else f"The ad budget {ad_budget} is below the channel budgets, which add up to {total}."
+            else f"The ad budget {ad_budget:.2f} is below the channel budgets, which add up to "
+            f"{total:.2f}."
         )
         raise ValidationError({field: [message]})
 
