@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from catalog.models import Sku
 from opsdesk.audit import Actor, audit_as, field_changes
@@ -85,11 +86,17 @@ def _check_channel_budgets(values: Mapping[str, Any], changed: Iterable[str]) ->
     budgets = values.get("channel_budgets") or {}
     unknown = sorted(channel for channel in budgets if channel not in Channel.values)
     if unknown:
-        raise ValidationError({"channel_budgets": [f"Unknown channels: {', '.join(unknown)}."]})
+        raise ValidationError(
+            {"channel_budgets": [_("Unknown channels: %(codes)s.") % {"codes": ", ".join(unknown)}]}
+        )
     negative = sorted(channel for channel, budget in budgets.items() if budget < 0)
     if negative:
         raise ValidationError(
-            {"channel_budgets": [f"A channel budget is 0 or more ({', '.join(negative)})."]}
+            {
+                "channel_budgets": [
+                    _("A channel budget is 0 or more (%(codes)s).") % {"codes": ", ".join(negative)}
+                ]
+            }
         )
     if not budgets:
         return
@@ -99,18 +106,21 @@ def _check_channel_budgets(values: Mapping[str, Any], changed: Iterable[str]) ->
         raise ValidationError(
             {
                 field: [
-                    "Channel budgets split the ad budget: set the ad budget, or remove the "
-                    "channel budgets."
+                    _(
+                        "Channel budgets split the ad budget: set the ad budget, or remove the "
+                        "channel budgets."
+                    )
                 ]
             }
         )
     if total > ad_budget:
         message = (
-            f"The channel budgets add up to {total:.2f}, more than the ad budget {ad_budget:.2f}."
+            _("The channel budgets add up to %(total)s, more than the ad budget %(budget)s.")
             if field == "channel_budgets"
-            else f"The ad budget {ad_budget:.2f} is below the channel budgets, which add up to "
-            f"{total:.2f}."
-        )
+            else _(
+                "The ad budget %(budget)s is below the channel budgets, which add up to %(total)s."
+            )
+        ) % {"total": f"{total:.2f}", "budget": f"{ad_budget:.2f}"}
         raise ValidationError({field: [message]})
 
 
@@ -135,26 +145,30 @@ def _check_campaign(
         raise ValidationError(
             {
                 "non_field_errors": [
-                    "Phase dates must be in order: preparation_start <= preheat_start <= "
-                    "burst_start <= burst_end <= wrapup_end."
+                    _(
+                        "Phase dates must be in order: preparation_start <= preheat_start <= "
+                        "burst_start <= burst_end <= wrapup_end."
+                    )
                 ]
             }
         )
     if values["kind"] not in CampaignKind.values:
-        raise ValidationError({"kind": [f"Unknown kind {values['kind']!r}."]})
+        raise ValidationError({"kind": [_("Unknown kind %(kind)r.") % {"kind": values["kind"]}]})
     unknown = [channel for channel in values.get("channels") or [] if channel not in Channel.values]
     if unknown:
-        raise ValidationError({"channels": [f"Unknown channels: {', '.join(unknown)}."]})
+        raise ValidationError(
+            {"channels": [_("Unknown channels: %(codes)s.") % {"codes": ", ".join(unknown)}]}
+        )
     baseline = values.get("baseline")
     if baseline is not None:
         if baseline.store_id != store.pk:
-            raise ValidationError({"baseline": ["This campaign belongs to another store."]})
+            raise ValidationError({"baseline": [_("This campaign belongs to another store.")]})
         if campaign is not None and baseline.pk == campaign.pk:
-            raise ValidationError({"baseline": ["A campaign cannot be its own baseline."]})
+            raise ValidationError({"baseline": [_("A campaign cannot be its own baseline.")]})
     for name in ("gmv_target", "preheat_gmv_target", "ad_budget"):
         value = values.get(name)
         if value is not None and value < 0:
-            raise ValidationError({name: ["Must be 0 or more."]})
+            raise ValidationError({name: [_("Must be 0 or more.")]})
     _check_channel_budgets(values, changed)
 
 
@@ -253,7 +267,7 @@ def campaign_delete(*, campaign: Campaign, actor: Actor) -> None:
 
 def _check_sku(campaign: Campaign, sku: Sku) -> None:
     if sku.store_id != campaign.store_id:
-        raise ValidationError({"sku": ["This SKU belongs to another store."]})
+        raise ValidationError({"sku": [_("This SKU belongs to another store.")]})
 
 
 def lineup_item_add(
@@ -280,7 +294,7 @@ def lineup_item_add(
             )
     except IntegrityError as error:
         if LineupItem.objects.filter(campaign=campaign, sku=sku).exists():
-            raise ValidationError({"sku": ["This SKU is already in the lineup."]}) from error
+            raise ValidationError({"sku": [_("This SKU is already in the lineup.")]}) from error
         raise
     return item
 
@@ -314,14 +328,16 @@ def lineup_item_remove(*, item: LineupItem, actor: Actor) -> None:
 
 def _check_mechanic(values: Mapping[str, Any]) -> None:
     if values["kind"] not in MechanicKind.values:
-        raise ValidationError({"kind": [f"Unknown kind {values['kind']!r}."]})
+        raise ValidationError({"kind": [_("Unknown kind %(kind)r.") % {"kind": values["kind"]}]})
     rate = values.get("rate")
     if rate is not None and not (0 < rate <= 1):
-        raise ValidationError({"rate": ["A rate is above 0 and at most 1 (0.85 = 15% off)."]})
+        # xgettext:no-python-format
+        message = _("A rate is above 0 and at most 1 (0.85 = 15% off).")
+        raise ValidationError({"rate": [message]})
     for name in ("threshold", "amount", "inflated_amount"):
         value = values.get(name)
         if value is not None and value < 0:
-            raise ValidationError({name: ["Must be 0 or more."]})
+            raise ValidationError({name: [_("Must be 0 or more.")]})
 
 
 def mechanic_create(
@@ -398,15 +414,19 @@ def lineup_accept(
     actor's user; audited per item. All or nothing: ``ValidationError`` naming the SKU code
     when one is another store's, already in the lineup, listed twice or has negative units."""
     if not picks:
-        raise ValidationError({"items": ["Choose at least one SKU."]})
+        raise ValidationError({"items": [_("Choose at least one SKU.")]})
     seen: set[int] = set()
     existing = set(LineupItem.objects.filter(campaign=campaign).values_list("sku_id", flat=True))
     for sku, units in picks:
         _check_sku(campaign, sku)
         if sku.pk in seen or sku.pk in existing:
-            raise ValidationError({"items": [f"{sku.code} is already in the lineup."]})
+            raise ValidationError(
+                {"items": [_("%(code)s is already in the lineup.") % {"code": sku.code}]}
+            )
         if units < 0:
-            raise ValidationError({"items": [f"{sku.code}: planned units must be 0 or more."]})
+            raise ValidationError(
+                {"items": [_("%(code)s: planned units must be 0 or more.") % {"code": sku.code}]}
+            )
         seen.add(sku.pk)
     with transaction.atomic():
         return [
@@ -428,8 +448,15 @@ def campaign_hours_refresh(
         raise ValidationError(
             {
                 "day": [
-                    f"{day.isoformat()} is not a pre-heat or burst day of this campaign "
-                    f"({campaign.preheat_start.isoformat()} to {campaign.burst_end.isoformat()})."
+                    _(
+                        "%(day)s is not a pre-heat or burst day of this campaign (%(first)s to "
+                        "%(last)s)."
+                    )
+                    % {
+                        "day": day.isoformat(),
+                        "first": campaign.preheat_start.isoformat(),
+                        "last": campaign.burst_end.isoformat(),
+                    }
                 ]
             }
         )

@@ -3,6 +3,7 @@
 from itertools import pairwise
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from campaigns.models import Campaign, LineupItem, Mechanic, Phase
@@ -43,7 +44,7 @@ class LineupItemSerializer(StoreModelSerializer):
     def validate_sku(self, sku):
         if self.instance is not None and sku.pk != self.instance.sku_id:
             raise serializers.ValidationError(
-                "A lineup item's SKU cannot change: remove it and add the other SKU."
+                _("A lineup item's SKU cannot change: remove it and add the other SKU.")
             )
         campaign = self.context.get("campaign")
         if (
@@ -51,7 +52,7 @@ class LineupItemSerializer(StoreModelSerializer):
             and campaign is not None
             and LineupItem.objects.filter(campaign=campaign, sku=sku).exists()
         ):
-            raise serializers.ValidationError("This SKU is already in the lineup.")
+            raise serializers.ValidationError(_("This SKU is already in the lineup."))
         return sku
 
 
@@ -97,7 +98,7 @@ class MechanicSerializer(StoreModelSerializer):
 
     def validate_rate(self, value):
         if value is not None and not (0 < value <= 1):
-            raise serializers.ValidationError("A rate is above 0 and at most 1.")
+            raise serializers.ValidationError(_("A rate is above 0 and at most 1."))
         return value
 
 
@@ -210,8 +211,10 @@ class CampaignSerializer(StoreModelSerializer):
         dates = [values[name] for name in PHASE_DATES]
         if None not in dates and any(b < a for a, b in pairwise(dates)):
             raise serializers.ValidationError(
-                "Phase dates must be in order: preparation_start <= preheat_start <= "
-                "burst_start <= burst_end <= wrapup_end."
+                _(
+                    "Phase dates must be in order: preparation_start <= preheat_start <= "
+                    "burst_start <= burst_end <= wrapup_end."
+                )
             )
         if "channel_budgets" in attrs:
             budgets = attrs["channel_budgets"]
@@ -219,13 +222,17 @@ class CampaignSerializer(StoreModelSerializer):
             twice = sorted({channel for channel in seen if seen.count(channel) > 1})
             if twice:
                 raise serializers.ValidationError(
-                    {"channel_budgets": [f"A channel appears twice: {', '.join(twice)}."]}
+                    {
+                        "channel_budgets": [
+                            _("A channel appears twice: %(codes)s.") % {"codes": ", ".join(twice)}
+                        ]
+                    }
                 )
             attrs["channel_budgets"] = {item["channel"]: item["budget"] for item in budgets}
         baseline = attrs.get("baseline")
         if baseline is not None and self.instance is not None and baseline.pk == self.instance.pk:
             raise serializers.ValidationError(
-                {"baseline": ["A campaign cannot be its own baseline."]}
+                {"baseline": [_("A campaign cannot be its own baseline.")]}
             )
         return attrs
 
