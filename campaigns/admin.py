@@ -31,26 +31,6 @@ class MechanicInline(StoreScopedInline):
     fields = ("kind", "threshold", "amount", "rate", "inflated_amount", "description")
 
 
-class ChannelBudgetInline(StoreScopedInline):
-    """Shown, not edited here: the campaign page and the API check that the channel budgets
-    add up to at most the ad budget, and need SET_TARGETS."""
-
-    model = ChannelBudget
-    write_capability = Capability.SET_TARGETS
-    fields = ("channel", "budget")
-    readonly_fields = ("channel", "budget")
-    extra = 0
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-
 @admin.register(Campaign)
 class CampaignAdmin(StoreScopedAdmin):
     """Campaigns need EDIT_CAMPAIGNS; the GMV target and ad budget also need SET_TARGETS in
@@ -61,7 +41,7 @@ class CampaignAdmin(StoreScopedAdmin):
     list_filter = (StoreListFilter, "kind")
     list_select_related = ("store",)
     search_fields = ("name",)
-    inlines = (ChannelBudgetInline, LineupItemInline, MechanicInline)
+    inlines = (LineupItemInline, MechanicInline)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Campaign | None = None):
         readonly = list(super().get_readonly_fields(request, obj))
@@ -100,6 +80,18 @@ class MechanicAdmin(StoreScopedAdmin):
     list_filter = (StoreListFilter, "kind")
     list_select_related = ("campaign", "store")
     search_fields = ("campaign__name", "description")
+
+
+@admin.register(ChannelBudget)
+class ChannelBudgetAdmin(ReadOnlyStoreAdmin):
+    """Channel budgets, view-only here: the campaign page and the API write them, checking
+    that they add up to at most the campaign's ad budget and that the writer may set
+    targets."""
+
+    list_display = ("campaign", "channel", "budget", "store")
+    list_filter = (StoreListFilter, "channel")
+    list_select_related = ("campaign", "store")
+    search_fields = ("campaign__name",)
 
 
 @admin.register(CampaignHour)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from opsdesk.channels import Channel
 from opsdesk.models import Store
 
-from .models import Campaign, CampaignKind
+from .models import Campaign, CampaignKind, MechanicKind
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0, "required": False}
 #: Form field of a channel's budget: ``budget_<channel code>``.
@@ -16,7 +16,7 @@ BUDGET_PREFIX = "budget_"
 
 
 class CampaignForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(label=_("Campaign name"), max_length=120)
     kind = forms.ChoiceField(label=_("Kind"), choices=CampaignKind.choices)
     preparation_start = forms.DateField(label=_("Preparation starts"))
     preheat_start = forms.DateField(label=_("Pre-heat starts"))
@@ -105,6 +105,20 @@ class CampaignForm(forms.Form):
                 budgets[code] = value
         data["channel_budgets"] = budgets
         return data
+
+
+class MechanicForm(forms.Form):
+    """A mechanic (玩法) added on the campaign page; which values a kind needs is the
+    service's rule (``campaigns.services.MECHANIC_NEEDS``)."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=MechanicKind.choices)
+    threshold = forms.DecimalField(label=_("Threshold"), **MONEY)
+    amount = forms.DecimalField(label=_("Amount"), **MONEY)
+    rate = forms.DecimalField(
+        label=_("Rate"), max_digits=4, decimal_places=3, min_value=0, max_value=1, required=False
+    )
+    inflated_amount = forms.DecimalField(label=_("Inflated deposit value"), **MONEY)
+    description = forms.CharField(label=_("Description"), max_length=255, required=False)
 
 
 class LineupAcceptForm(forms.Form):

@@ -338,6 +338,34 @@ def _check_mechanic(values: Mapping[str, Any]) -> None:
         value = values.get(name)
         if value is not None and value < 0:
             raise ValidationError({name: [_("Must be 0 or more.")]})
+    missing = [name for name in MECHANIC_NEEDS[values["kind"]] if values.get(name) is None]
+    if missing:
+        raise ValidationError(
+            {
+                name: [_("%(kind)s needs this.") % {"kind": MechanicKind(values["kind"]).label}]
+                for name in missing
+            }
+        )
+    deposit, inflated = values.get("amount"), values.get("inflated_amount")
+    if values["kind"] == MechanicKind.DEPOSIT and inflated < deposit:
+        raise ValidationError(
+            {
+                "inflated_amount": [
+                    _("A deposit is worth at least what was paid: %(amount)s or more.")
+                    % {"amount": f"{deposit:.2f}"}
+                ]
+            }
+        )
+
+
+#: The values each kind of mechanic needs (满 threshold 减 amount; a discount's rate; a
+#: deposit's amount and what it is worth at the balance, 定金膨胀).
+MECHANIC_NEEDS: dict[str, tuple[str, ...]] = {
+    MechanicKind.COUPON: ("amount",),
+    MechanicKind.FULL_REDUCTION: ("threshold", "amount"),
+    MechanicKind.DISCOUNT: ("rate",),
+    MechanicKind.DEPOSIT: ("amount", "inflated_amount"),
+}
 
 
 def mechanic_create(
@@ -352,7 +380,8 @@ def mechanic_create(
     description: str = "",
 ) -> Mechanic:
     """Add a mechanic (玩法) to ``campaign``; audited. ``ValidationError`` on an unknown kind,
-    a rate outside (0, 1] or a negative amount."""
+    a rate outside (0, 1], a negative amount, a value its kind needs left out
+    (``MECHANIC_NEEDS``) or a deposit worth less than what was paid."""
     values = {
         "kind": kind,
         "threshold": threshold,

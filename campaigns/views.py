@@ -27,9 +27,9 @@ from opsdesk.views import paginate, store_page, store_today
 from . import selectors, services
 from .calendar import FESTIVALS_BY_CODE, coming_festivals, festival_phases, overlaps
 from .charts import gap_figure, pace_figure
-from .forms import CampaignForm, LineupAcceptForm, LineupAddForm, MonitorDayForm
+from .forms import CampaignForm, LineupAcceptForm, LineupAddForm, MechanicForm, MonitorDayForm
 from .lineup import lineup_suggestions
-from .models import Campaign, LineupItem, Phase
+from .models import Campaign, LineupItem, Mechanic, Phase
 from .monitoring import campaign_pace, default_monitor_day, monitored_days
 from .plan import plan_breakdown
 from .review import campaign_review
@@ -93,16 +93,16 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     """The store's campaigns with their phase dates and the phase they are in today, a
     timeline of recent and coming campaigns with the platform festivals, and overlaps."""
     today = store_today(request)
-    page = paginate(request, selectors.campaign_list(store=request.store))
+    campaigns = selectors.campaign_list(store=request.store, today=today)
+    page = paginate(request, campaigns)
     horizon = today - datetime.timedelta(days=TIMELINE_PAST_DAYS)
     recent = sorted(
-        (c for c in selectors.campaign_list(store=request.store) if c.wrapup_end >= horizon),
+        (c for c in campaigns.filter(wrapup_end__gte=horizon)),
         key=lambda c: (c.preparation_start, c.pk),
     )
-    checks = selectors.lineup_stock_checks(campaigns=[*page, *recent], today=today)
     for campaign in [*page, *recent]:
         campaign.current_phase = campaign.phase_on(today)
-        campaign.stock_check = checks.get(campaign.pk)
+        campaign.stock_basis = selectors.stock_basis(campaign, today)
     festivals = coming_festivals(today=today)
     # The chart shows the coming year; the table lists every coming festival.
     within_year = [f for f in festivals if f.day <= today + datetime.timedelta(days=366)]
@@ -117,9 +117,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
         "has_charts": bool(bars),
         "can_edit": request.membership.allows(Capability.EDIT_CAMPAIGNS),
         # Coming and running campaigns: the ones a manager can still act on.
-        "stock_short": [
-            c for c in recent if c.stock_check and c.stock_check.short and c.burst_end >= today
-        ],
+        "stock_short": [c for c in recent if c.stock_short_count and c.burst_end >= today],
     }
     return render(request, "campaigns/campaign_list.html", context)
 
@@ -197,6 +195,7 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "plan": plan_breakdown(store=request.store, campaign=campaign, today=today),
         "preheat": preheat_target(store=request.store, campaign=campaign, today=today),
         "can_edit": request.membership.allows(Capability.EDIT_CAMPAIGNS),
+        "mechanic_form": MechanicForm(),
         "monitor_open": campaign.preheat_start <= today,
         "review_open": today > campaign.burst_end,
     }
@@ -429,6 +428,51 @@ def campaign_lineup_remove(request: HttpRequest, campaign_id: int, item_id: int)
     services.lineup_item_remove(item=item, actor=_actor(request))
     messages.success(request, _("%(code)s removed from the lineup.") % {"code": item.sku.code})
     return redirect("campaign_lineup", campaign.pk)
+
+
+# --- mechanics -----------------------------------------------------------------------------------
+
+
+@require_POST
+@store_page
+def campaign_mechanic_add(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """Add a mechanic (coupon, full reduction, discount, deposit pre-sale) to the campaign."""
+    _require(request, Capability.EDIT_CAMPAIGNS)
+    campaign = _campaign_or_404(request, campaign_id)
+    form = MechanicForm(request.POST)
+    if form.is_valid():
+        try:
+            services.mechanic_create(campaign=campaign, actor=_actor(request), **form.cleaned_data)
+        except ValidationError as error:
+            errors = error.message_dict
+        else:
+            messages.success(request, _("Mechanic added."))
+            return redirect(f"{reverse('campaign_detail', args=[campaign.pk])}#mechanics-title")
+    else:
+        errors = form.errors
+    for field, field_errors in errors.items():
+        label = form.fields[field].label if field in form.fields else field
+        messages.error(request, f"{label}: {' '.join(field_errors)}")
+    return redirect(f"{reverse('campaign_detail', args=[campaign.pk])}#mechanics-title")
+
+
+@require_POST
+@store_page
+def campaign_mechanic_remove(
+    request: HttpRequest, campaign_id: int, mechanic_id: int
+) -> HttpResponse:
+    """Take a mechanic off the campaign."""
+    _require(request, Capability.EDIT_CAMPAIGNS)
+    campaign = _campaign_or_404(request, campaign_id)
+    mechanic = get_object_or_404(
+        Mechanic.objects.select_related("store"),
+        store=request.store,
+        campaign=campaign,
+        pk=mechanic_id,
+    )
+    services.mechanic_delete(mechanic=mechanic, actor=_actor(request))
+    messages.success(request, _("Mechanic removed."))
+    return redirect(f"{reverse('campaign_detail', args=[campaign.pk])}#mechanics-title")
 
 
 # --- day-of monitoring -------------------------------------------------------------------------

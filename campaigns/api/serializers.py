@@ -92,7 +92,11 @@ class MechanicSerializer(StoreModelSerializer):
         read_only_fields = ["id"]
         extra_kwargs = {
             "id": {"help_text": "Mechanic id."},
-            "kind": {"help_text": "coupon, full_reduction, discount or deposit."},
+            "kind": {
+                "help_text": "coupon (needs amount; threshold optional), full_reduction "
+                "(threshold and amount), discount (rate) or deposit (amount and "
+                "inflated_amount, at least the amount)."
+            },
             "description": {"help_text": "Free text shown with the mechanic."},
         }
 

@@ -1,5 +1,7 @@
-"""Promotion-calendar resources under ``/api/v1/stores/{store_slug}/campaigns/``: campaigns,
-and per campaign its ``lineup/`` and ``mechanics/``."""
+"""Promotion-calendar resources under ``/api/v1/stores/{store_slug}/campaigns/``: campaigns
+(with their channel budgets), per campaign its ``lineup/`` and ``mechanics/``, and its
+reports ``plan/``, ``lineup-suggestions/``, ``monitoring/`` and ``review/`` in JSON, CSV or
+XLSX (``opsdesk.api.reports``)."""
 
 import datetime
 from dataclasses import fields

@@ -5,9 +5,9 @@ lineup page.
 Campaign "Double 11": burst Nov 10-11 (pre-heat Nov 9). Lineup (planned units):
   A 6: stock now 0 (the burst sold it), snapshot Nov 9 = 8   -> covered at the start
   B 5: stock now 100 (replenished later), snapshot Nov 9 = 3 -> short at the start
-  C 5: snapshot Nov 6 = 4 (the nights of Nov 7-9 were missed; within 7 days) -> short
-  D 5: snapshot Nov 1 = 50 (9 days before the burst, older than the 7-day lookback) and a
-       snapshot Nov 10 (the burst day itself: after the start) -> unknown
+  C 5: snapshot Nov 6 = 4 (the nights of Nov 7-9 were missed: the latest before) -> short
+  D 5: snapshot Sep 30 = 50 (before the preparation started on Oct 1) and a snapshot Nov 10
+       (the burst day itself: after the start) -> unknown
   E 5: no snapshot at all -> unknown
 Before Nov 10 the same lineup is checked against the current stock: A (0 < 6) and D and E
 (stock 1 < 5) are short, B (100) and C (stock 9) are covered.
@@ -19,7 +19,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from campaigns.selectors import campaign_lineup, lineup_stock_checks, stock_basis
+from campaigns.selectors import campaign_lineup, campaign_list, stock_basis
 from opsdesk.roles import Role
 from tests.campaigns.shop import SHANGHAI, D
 from tests.factories import (
@@ -50,7 +50,7 @@ def campaign():
         "A": (0, 6, [(D(2026, 11, 9), 8)]),
         "B": (100, 5, [(D(2026, 11, 9), 3)]),
         "C": (9, 5, [(D(2026, 11, 6), 4)]),
-        "D": (1, 5, [(D(2026, 11, 1), 50), (D(2026, 11, 10), 0)]),
+        "D": (1, 5, [(D(2026, 9, 30), 50), (D(2026, 11, 10), 0)]),
         "E": (1, 5, []),
     }
     for code, (stock, planned, snapshots) in rows.items():
@@ -66,7 +66,7 @@ def campaign():
 
 def checks(campaign, today):
     return {
-        row.item.sku.code: (row.basis, row.stock, row.as_of, row.short)
+        row.item.sku.code: (row.basis, row.stock, row.as_of, row.stock_short)
         for row in campaign_lineup(campaign=campaign, today=today)
     }
 
@@ -95,7 +95,9 @@ def test_before_the_burst_the_lineup_is_checked_against_todays_stock(campaign):
     assert stock_basis(campaign, D(2026, 11, 10)) == "burst_start"
 
 
-def test_stock_checks_of_many_campaigns_in_one_query(campaign, django_assert_num_queries):
+def test_the_calendar_list_counts_the_checks_of_every_campaign_in_one_query(
+    campaign, django_assert_num_queries
+):
     coming = CampaignFactory(
         store=campaign.store,
         name="Double 12",
@@ -106,14 +108,19 @@ def test_stock_checks_of_many_campaigns_in_one_query(campaign, django_assert_num
         wrapup_end=D(2026, 12, 15),
     )
     LineupItemFactory(campaign=coming, sku__store=campaign.store, sku__stock=2, planned_units=3)
-    empty = CampaignFactory(store=campaign.store, name="Member day")
+    CampaignFactory(store=campaign.store, name="Member day")  # no lineup
     with django_assert_num_queries(1):
-        found = lineup_stock_checks(campaigns=[campaign, coming, empty], today=D(2026, 11, 22))
+        found = {
+            c.name: (c.lineup_count, c.stock_short_count, c.stock_unknown_count)
+            for c in campaign_list(store=campaign.store, today=D(2026, 11, 22))
+        }
     # Double 11 (over): B and C short, D and E unknown; Double 12 (coming): 2 < 3 short.
-    assert {pk: (c.basis, c.short, c.unknown) for pk, c in found.items()} == {
-        campaign.pk: ("burst_start", 2, 2),
-        coming.pk: ("current", 1, 0),
+    assert found == {"Double 12": (1, 1, 0), "Double 11": (5, 2, 2), "Member day": (0, 0, 0)}
+    before = {
+        c.name: c.stock_short_count
+        for c in campaign_list(store=campaign.store, today=D(2026, 11, 1))
     }
+    assert before == {"Double 12": 1, "Double 11": 3, "Member day": 0}  # A, D, E by today's stock
 
 
 def login(client, store):
