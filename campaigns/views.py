@@ -97,8 +97,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     page = paginate(request, campaigns)
     horizon = today - datetime.timedelta(days=TIMELINE_PAST_DAYS)
     recent = sorted(
-        (c for c in campaigns.filter(wrapup_end__gte=horizon)),
-        key=lambda c: (c.preparation_start, c.pk),
+        campaigns.filter(wrapup_end__gte=horizon), key=lambda c: (c.preparation_start, c.pk)
     )
     for campaign in [*page, *recent]:
         campaign.current_phase = campaign.phase_on(today)
