@@ -12,9 +12,10 @@ from opsdesk.admin_scoping import (
 )
 from opsdesk.roles import Capability
 
-from .models import Campaign, CampaignHour, LineupItem, Mechanic
+from .models import Campaign, CampaignHour, ChannelBudget, LineupItem, Mechanic
 
-TARGET_FIELDS = ("gmv_target", "ad_budget")
+#: The guarded money fields of the campaign row (``campaigns.services.TARGET_FIELDS``).
+TARGET_FIELDS = ("gmv_target", "preheat_gmv_target", "ad_budget")
 
 
 class LineupItemInline(StoreScopedInline):
@@ -79,6 +80,18 @@ class MechanicAdmin(StoreScopedAdmin):
     list_filter = (StoreListFilter, "kind")
     list_select_related = ("campaign", "store")
     search_fields = ("campaign__name", "description")
+
+
+@admin.register(ChannelBudget)
+class ChannelBudgetAdmin(ReadOnlyStoreAdmin):
+    """Channel budgets, view-only here: the campaign page and the API write them, checking
+    that they add up to at most the campaign's ad budget and that the writer may set
+    targets."""
+
+    list_display = ("campaign", "channel", "budget", "store")
+    list_filter = (StoreListFilter, "channel")
+    list_select_related = ("campaign", "store")
+    search_fields = ("campaign__name",)
 
 
 @admin.register(CampaignHour)

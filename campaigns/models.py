@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from opsdesk.channels import Channel
 from opsdesk.localtime import local_day
 from opsdesk.models import StoreOwned
 
@@ -48,6 +49,11 @@ class Campaign(StoreOwned):
     burst_end = models.DateField(_("burst ends"))
     wrapup_end = models.DateField(_("wrap-up ends"))
     gmv_target = models.DecimalField(_("GMV target"), null=True, blank=True, **MONEY)
+    #: GMV paid during the pre-heat days (deposits count when their balance is paid, in the
+    #: burst); empty: derived, see ``campaigns.targets.preheat_target``.
+    preheat_gmv_target = models.DecimalField(
+        _("pre-heat GMV target"), null=True, blank=True, **MONEY
+    )
     ad_budget = models.DecimalField(_("ad budget"), null=True, blank=True, **MONEY)
     channels = models.JSONField(_("channels"), default=list, blank=True)
     baseline = models.ForeignKey(
@@ -91,6 +97,10 @@ class Campaign(StoreOwned):
             models.CheckConstraint(
                 condition=Q(ad_budget__isnull=True) | Q(ad_budget__gte=0),
                 name="campaign_budget_gte0",
+            ),
+            models.CheckConstraint(
+                condition=Q(preheat_gmv_target__isnull=True) | Q(preheat_gmv_target__gte=0),
+                name="campaign_preheat_target_gte0",
             ),
         ]
         indexes = [models.Index(fields=["store", "burst_start"], name="campaign_store_burst_idx")]
@@ -144,6 +154,38 @@ class LineupItem(StoreOwned):
         constraints = [
             models.UniqueConstraint(fields=["campaign", "sku"], name="lineup_campaign_sku_uniq")
         ]
+
+
+class ChannelBudget(StoreOwned):
+    """The part of a campaign's ad budget planned for one channel (渠道预算). Optional; the
+    budgets of a campaign add up to at most its ``ad_budget`` (``campaigns.services``
+    refuses more), and the review sets each channel's spend against its budget."""
+
+    campaign = models.ForeignKey(
+        Campaign,
+        on_delete=models.CASCADE,
+        related_name="channel_budgets",
+        verbose_name=_("campaign"),
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    budget = models.DecimalField(_("budget"), **MONEY)
+
+    class Meta:
+        ordering = ["channel"]
+        verbose_name = _("channel budget")
+        verbose_name_plural = _("channel budgets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "channel"], name="channelbudget_campaign_channel_uniq"
+            ),
+            models.CheckConstraint(
+                condition=Q(channel__in=Channel.values), name="channelbudget_channel_valid"
+            ),
+            models.CheckConstraint(condition=Q(budget__gte=0), name="channelbudget_budget_gte0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.channel}: {self.budget}"
 
 
 class MechanicKind(models.TextChoices):

@@ -5,12 +5,14 @@
 them as ``CampaignHour`` rows; ``campaign_pace`` reads those rows back and sets them against
 the target pace.
 
-Target pace: a burst day's target is the campaign's GMV target split evenly over the burst
-days (pre-heat days have no target: their orders are mostly deposits). It is spread over the
-day's hours by an hourly curve: the baseline campaign's burst (its share of GMV per local hour
-of day) when it has GMV, else the store's usual curve (share of GMV per local hour over the
-``CURVE_DAYS`` days before the campaign's pre-heat), else evenly. Shares are normalised over
-the hours the day really has (23 or 25 on a daylight-saving change).
+Target pace: the day's GMV target (``campaigns.targets.day_target``: a burst day's share of
+the campaign's GMV target; a pre-heat day's share of the pre-heat GMV target, set or derived
+from the baseline or the store's usual day) spread over the day's hours by an hourly curve:
+the baseline campaign's curve of the same phase (its burst for a burst day, its pre-heat for a
+pre-heat day: its share of GMV per local hour of day) when that has GMV, else the store's usual
+curve (share of GMV per local hour over the ``CURVE_DAYS`` days before the campaign's
+pre-heat), else evenly. Shares are normalised over the hours the day really has (23 or 25 on a
+daylight-saving change).
 
 Projected finish at the current pace = GMV so far / the curve's share of the day that has
 passed (complete hours only). "Behind pace": GMV so far below the cumulative target of the
@@ -24,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
 import pandas as pd
 from django.db.models import Sum
 
@@ -33,8 +36,10 @@ from analytics.rollups.days import day_bounds
 from opsdesk.models import Store
 
 from .models import Campaign, CampaignHour, LineupItem
+from .targets import TargetSource, day_target
 
 HOUR = datetime.timedelta(hours=1)
+HOUR_NS = 3_600_000_000_000
 DAY = datetime.timedelta(days=1)
 CURVE_DAYS = 28
 RATE_HOURS = 3
@@ -51,13 +56,39 @@ def day_hours(zone: zoneinfo.ZoneInfo, day: datetime.date) -> list[datetime.date
     return hours
 
 
-def _local_hour_start(series: pd.Series, zone: zoneinfo.ZoneInfo) -> pd.Series:
-    """Each aware instant floored to the start of its store-local hour, as UTC."""
-    local = series.dt.tz_convert(zone)
-    offset = pd.to_timedelta(local.dt.minute * 60 + local.dt.second, unit="s") + pd.to_timedelta(
-        local.dt.microsecond, unit="us"
-    )
-    return (local - offset).dt.tz_convert("UTC")
+def _nanoseconds(series: pd.Series) -> np.ndarray:
+    """Aware (or naive UTC) instants as int64 nanoseconds since the epoch."""
+    instants = pd.to_datetime(series, utc=True)
+    return instants.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").astype(np.int64)
+
+
+def _buckets(hour_ns: np.ndarray, at_ns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(position of each instant's hour, mask of the instants inside one of the hours)."""
+    bucket = np.searchsorted(hour_ns, at_ns, side="right") - 1
+    inside = bucket >= 0
+    inside[inside] = at_ns[inside] < hour_ns[bucket[inside]] + HOUR_NS
+    return bucket, inside
+
+
+def _distinct(
+    bucket: np.ndarray, codes: np.ndarray, day_start: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct codes per hour, distinct codes from the start of the hour's day to its end).
+
+    ``codes`` are non-negative ints (factorised ids); ``day_start[i]`` is the position of the
+    first hour of hour ``i``'s day."""
+    count = len(day_start)
+    if not len(bucket):
+        return np.zeros(count, np.int64), np.zeros(count, np.int64)
+    width = int(codes.max()) + 1
+    pairs = np.unique(bucket.astype(np.int64) * width + codes)  # sorted by hour, then code
+    hours, members = pairs // width, pairs % width
+    per_hour = np.bincount(hours, minlength=count)
+    # The first hour of each (day, code): pairs are in hour order, so the first occurrence.
+    _, first = np.unique(day_start[hours] * width + members, return_index=True)
+    running = np.cumsum(np.bincount(hours[first], minlength=count))
+    before_day = np.concatenate([[0], running])[day_start]
+    return per_hour, running - before_day
 
 
 @dataclass(frozen=True)
@@ -70,6 +101,58 @@ class HourFacts:
     uv: int
     day_buyers: int
     day_uv: int
+
+
+def hour_buckets(
+    *,
+    zone: zoneinfo.ZoneInfo,
+    hours: Sequence[datetime.datetime],
+    orders: pd.DataFrame,
+    events: pd.DataFrame,
+) -> list[HourFacts]:
+    """The facts bucketed into the store-local ``hours`` (UTC starts of local hours, in order;
+    one day or several), pure and vectorised: ``orders`` (paid ones) with ``at`` (paid_at),
+    ``cents`` (paid amount in cents) and ``customer``; ``events`` with ``at`` and
+    ``visitor``. A row outside every hour is ignored. ``day_buyers`` and ``day_uv`` start
+    again with each local day. ``campaigns.services`` stores the result for the database's
+    facts, the demo generator for its frames: one implementation."""
+    if not hours:
+        return []
+    hour_ns = np.array([pd.Timestamp(hour).value for hour in hours], dtype=np.int64)
+    local_days = np.array([hour.astimezone(zone).date().toordinal() for hour in hours])
+    day_start = np.searchsorted(local_days, local_days, side="left")
+    count = len(hours)
+
+    bucket, inside = _buckets(hour_ns, _nanoseconds(orders["at"]))
+    bucket = bucket[inside]
+    # Float sums of whole cents are exact below 2**53 cents.
+    cents = np.rint(
+        np.bincount(
+            bucket, weights=orders["cents"].to_numpy(dtype=np.float64)[inside], minlength=count
+        )
+    ).astype(np.int64)
+    paid = np.bincount(bucket, minlength=count)
+    customers = pd.factorize(orders["customer"].to_numpy()[inside])[0]
+    known = customers >= 0  # an order without a customer is no buyer
+    buyers, day_buyers = _distinct(bucket[known], customers[known], day_start)
+
+    bucket, inside = _buckets(hour_ns, _nanoseconds(events["at"]))
+    visitors = pd.factorize(events["visitor"].to_numpy()[inside])[0]
+    uv, day_uv = _distinct(bucket[inside], visitors, day_start)
+
+    return [
+        HourFacts(
+            hour=hour,
+            local_hour=hour.astimezone(zone).hour,
+            gmv=(Decimal(int(cents[i])) / 100).quantize(CENT),
+            paid_orders=int(paid[i]),
+            paying_buyers=int(buyers[i]),
+            uv=int(uv[i]),
+            day_buyers=int(day_buyers[i]),
+            day_uv=int(day_uv[i]),
+        )
+        for i, hour in enumerate(hours)
+    ]
 
 
 def hourly_facts(*, store: Store, day: datetime.date, until: datetime.datetime) -> list[HourFacts]:
@@ -86,49 +169,14 @@ def hourly_facts(*, store: Store, day: datetime.date, until: datetime.datetime) 
         ),
         columns=["at", "amount", "customer"],
     )
+    orders["cents"] = [int(amount.scaleb(2)) for amount in orders["amount"]]
     events = pd.DataFrame(
         BehaviourEvent.objects.filter(
             store=store, occurred_at__gte=start, occurred_at__lt=end
         ).values_list("occurred_at", "visitor_id"),
         columns=["at", "visitor"],
     )
-    index = pd.DatetimeIndex(pd.to_datetime(hours, utc=True))
-    zero = pd.Series(0, index=index)
-    if len(orders):
-        orders["hour"] = _local_hour_start(pd.to_datetime(orders["at"], utc=True), zone)
-        by_hour = orders.groupby("hour")
-        gmv = by_hour["amount"].sum().reindex(index)
-        paid = by_hour.size().reindex(index, fill_value=0)
-        buyers = by_hour["customer"].nunique().reindex(index, fill_value=0)
-        first = orders.groupby("customer")["hour"].min().value_counts()
-        day_buyers = first.reindex(index, fill_value=0).cumsum()
-    else:
-        gmv, paid, buyers, day_buyers = pd.Series(None, index=index), zero, zero, zero
-    if len(events):
-        events["hour"] = _local_hour_start(pd.to_datetime(events["at"], utc=True), zone)
-        uv = events.groupby("hour")["visitor"].nunique().reindex(index, fill_value=0)
-        first = events.groupby("visitor")["hour"].min().value_counts()
-        day_uv = first.reindex(index, fill_value=0).cumsum()
-    else:
-        uv, day_uv = zero, zero
-    facts = []
-    for position, hour in enumerate(hours):
-        amount = gmv.iloc[position]
-        facts.append(
-            HourFacts(
-                hour=hour,
-                local_hour=hour.astimezone(zone).hour,
-                gmv=Decimal(0).quantize(CENT)
-                if amount is None or pd.isna(amount)
-                else Decimal(amount).quantize(CENT),
-                paid_orders=int(paid.iloc[position]),
-                paying_buyers=int(buyers.iloc[position]),
-                uv=int(uv.iloc[position]),
-                day_buyers=int(day_buyers.iloc[position]),
-                day_uv=int(day_uv.iloc[position]),
-            )
-        )
-    return facts
+    return hour_buckets(zone=zone, hours=hours, orders=orders, events=events)
 
 
 def _curve_from_orders(store: Store, start: datetime.datetime, end: datetime.datetime) -> list:
@@ -156,12 +204,18 @@ class HourlyCurve:
     shares: tuple[float, ...]
 
 
-def hourly_curve(*, store: Store, campaign: Campaign) -> HourlyCurve:
-    """The curve the target pace follows (see the module docstring)."""
+def hourly_curve(*, store: Store, campaign: Campaign, preheat: bool = False) -> HourlyCurve:
+    """The curve the target pace of a burst day (or, with ``preheat``, of a pre-heat day)
+    follows (see the module docstring)."""
     baseline = campaign.baseline
     if baseline is not None:
-        shares = _curve_from_orders(
-            store, *day_bounds(store.zone, baseline.burst_start, baseline.burst_end)
+        first, last = (
+            (baseline.preheat_start, baseline.burst_start - DAY)
+            if preheat
+            else (baseline.burst_start, baseline.burst_end)
+        )
+        shares = (
+            _curve_from_orders(store, *day_bounds(store.zone, first, last)) if first <= last else []
         )
         if shares:
             return HourlyCurve("baseline", tuple(shares))
@@ -206,6 +260,7 @@ class Pace:
     day: datetime.date
     is_burst_day: bool
     day_target: Decimal | None
+    target_source: TargetSource | None  # "burst", or the pre-heat target's source
     curve_source: str
     hours: tuple[PaceHour, ...]
     gmv: Decimal  # so far
@@ -233,14 +288,6 @@ def default_monitor_day(campaign: Campaign, today: datetime.date) -> datetime.da
     if campaign.preheat_start <= today <= campaign.burst_end:
         return today
     return campaign.burst_end if today > campaign.burst_end else campaign.preheat_start
-
-
-def day_target(campaign: Campaign, day: datetime.date) -> Decimal | None:
-    """The burst day's share of the GMV target (even split), None on other days."""
-    if campaign.gmv_target is None or not campaign.burst_start <= day <= campaign.burst_end:
-        return None
-    days = (campaign.burst_end - campaign.burst_start).days + 1
-    return (campaign.gmv_target / days).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def stock_alerts(*, store: Store, campaign: Campaign, now: datetime.datetime) -> list[StockAlert]:
@@ -306,15 +353,20 @@ def campaign_pace(
     rows: Sequence[CampaignHour] | None = None,
     curve: HourlyCurve | None = None,
 ) -> Pace:
-    """The stored hours of ``day`` against the target pace as of ``now``."""
+    """The stored hours of ``day`` against the target pace as of ``now``.
+
+    ``curve``, when given, must be the curve of the day's phase (``hourly_curve``)."""
     if rows is None:
         rows = list(
             CampaignHour.objects.filter(store=store, campaign=campaign, local_day=day).order_by(
                 "hour"
             )
         )
-    curve = curve or hourly_curve(store=store, campaign=campaign)
-    target = day_target(campaign, day)
+    is_burst_day = campaign.burst_start <= day <= campaign.burst_end
+    curve = curve or hourly_curve(store=store, campaign=campaign, preheat=not is_burst_day)
+    today = now.astimezone(store.zone).date()
+    planned = day_target(store=store, campaign=campaign, day=day, today=today)
+    target = planned.amount
     all_hours = day_hours(store.zone, day)
     weights = [curve.shares[hour.astimezone(store.zone).hour] for hour in all_hours]
     weight_total = sum(weights) or 1.0
@@ -370,12 +422,13 @@ def campaign_pace(
     if target:
         progress = (cumulative / target).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
     behind = target_so_far is not None and gmv_complete < target_so_far
-    running = campaign.preheat_start <= now.astimezone(store.zone).date() <= campaign.burst_end
+    running = campaign.preheat_start <= today <= campaign.burst_end
     alerts = stock_alerts(store=store, campaign=campaign, now=now) if running else []
     return Pace(
         day=day,
-        is_burst_day=campaign.burst_start <= day <= campaign.burst_end,
+        is_burst_day=is_burst_day,
         day_target=target,
+        target_source=planned.source,
         curve_source=curve.source,
         hours=tuple(hours),
         gmv=cumulative,

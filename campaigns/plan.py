@@ -56,14 +56,20 @@ class PlanBreakdown:
         )
 
 
+def recent_range(campaign: Campaign, today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The store's ``RECENT_DAYS`` days ending the day before the pre-heat (or yesterday, if
+    that is earlier)."""
+    end = min(today - DAY, campaign.preheat_start - DAY)
+    return end - (RECENT_DAYS - 1) * DAY, end
+
+
 def source_range(
     campaign: Campaign, today: datetime.date
 ) -> tuple[Source, datetime.date, datetime.date]:
     """The days the plan's rates come from."""
     if campaign.baseline is not None:
         return "baseline", campaign.baseline.burst_start, campaign.baseline.burst_end
-    end = min(today - DAY, campaign.preheat_start - DAY)
-    return "recent", end - (RECENT_DAYS - 1) * DAY, end
+    return "recent", *recent_range(campaign, today)
 
 
 def plan_breakdown(*, store: Store, campaign: Campaign, today: datetime.date) -> PlanBreakdown:

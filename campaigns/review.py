@@ -12,7 +12,9 @@ and the sales they lost, refunds of the burst's orders) read them here, in the d
   smallest such set).
 - Underperforming lineup SKUs: actual burst units below the planned units.
 - ROI by channel over pre-heat and burst (ads in the pre-heat sell in the burst), with each
-  channel's spend as a share of the campaign's ad budget.
+  channel's spend as a share of the campaign's ad budget, and against the channel's own
+  budget (``ChannelBudget``) where one is set: spend / budget, over budget when the spend is
+  above it. A budgeted channel without GMV or spend in the window is listed with zeros.
 - New buyers of the burst (first-ever paid order in it) and how many paid again within the 30
   days after the burst: known once those 30 days are over.
 - Stockouts: SKUs whose end-of-day stock (``StockSnapshot``) was 0 or less on a burst day. Out
@@ -36,7 +38,7 @@ from catalog.models import Sku, StockSnapshot
 from opsdesk.models import Store
 
 from .decomposition import Decomposition, Factors, lmdi
-from .models import Campaign, LineupItem
+from .models import Campaign, ChannelBudget, LineupItem
 from .plan import plan_breakdown
 
 DAY = datetime.timedelta(days=1)
@@ -89,6 +91,9 @@ class ChannelOutcome:
     ad_spend: Decimal
     roi: Decimal | None
     budget_share: Decimal | None  # spend / the campaign's ad budget
+    budget: Decimal | None = None  # the channel's own budget, None when not split
+    budget_used: Decimal | None = None  # spend / the channel's budget
+    over_budget: bool = False  # spend above the channel's budget
 
 
 @dataclass(frozen=True)
@@ -132,6 +137,7 @@ class CampaignReview:
     ad_spend: Decimal
     ad_budget: Decimal | None
     budget_used: Decimal | None
+    channel_budget_total: Decimal | None  # sum of the channel budgets; None when not split
     new_buyers: int
     new_buyer_share: Decimal | None
     repurchase_known_on: datetime.date
@@ -182,7 +188,7 @@ def pareto(rows, share: Decimal = PARETO_SHARE) -> list[ParetoSku]:
                 row.sku_id,
                 row.code,
                 row.title,
-                row.gmv,
+                Decimal(row.gmv).quantize(CENT, rounding=ROUND_HALF_UP),
                 rate(row.gmv, total),
                 rate(cumulative, total),
             )
@@ -270,6 +276,35 @@ def stockouts(*, store: Store, campaign: Campaign) -> list[Stockout]:
     return sorted(found, key=lambda s: (-(s.lost_sales or 0), s.code))
 
 
+def channel_outcomes(
+    *,
+    rows: list[tuple[str, Decimal, Decimal, Decimal | None]],
+    ad_budget: Decimal | None,
+    channel_budgets: dict[str, Decimal],
+) -> tuple[ChannelOutcome, ...]:
+    """ROI by channel against the budgets (pure): ``rows`` are (channel, GMV, spend, ROI) in
+    the order shown; a budgeted channel missing from them follows with zeros."""
+    zero = Decimal("0.00")
+    listed = [row[0] for row in rows]
+    rows = rows + [(c, zero, zero, None) for c in sorted(channel_budgets) if c not in listed]
+    found = []
+    for channel, gmv, spend, roi in rows:
+        own = channel_budgets.get(channel)
+        found.append(
+            ChannelOutcome(
+                channel,
+                gmv,
+                spend,
+                roi,
+                rate(spend, ad_budget) if ad_budget else None,
+                own,
+                None if own is None else rate(spend, own),
+                own is not None and spend > own,
+            )
+        )
+    return tuple(found)
+
+
 def _new_buyers_returned(store: Store, campaign: Campaign) -> int:
     start, end = day_bounds(store.zone, campaign.burst_start, campaign.burst_end)
     later_end = end + REPURCHASE_DAYS * DAY
@@ -342,16 +377,19 @@ def campaign_review(
         )
     lineup.sort(key=lambda o: (not o.underperforming, o.achievement or Decimal(0), o.code))
     budget = campaign.ad_budget
-    channels = tuple(
-        ChannelOutcome(
-            row.channel,
-            row.measures.gmv,
-            row.measures.ad_spend,
-            row.metrics.roi,
-            rate(row.measures.ad_spend, budget) if budget else None,
-        )
-        for row in window.channels
+    channels = channel_outcomes(
+        rows=[
+            (row.channel, row.measures.gmv, row.measures.ad_spend, row.metrics.roi)
+            for row in window.channels
+        ],
+        ad_budget=budget,
+        channel_budgets=dict(
+            ChannelBudget.objects.filter(store=store, campaign=campaign).values_list(
+                "channel", "budget"
+            )
+        ),
     )
+    budgets = [c.budget for c in channels if c.budget is not None]
     ad_spend = window.measures.ad_spend
     known_on = campaign.burst_end + (REPURCHASE_DAYS + 1) * DAY
     found_stockouts = stockouts(store=store, campaign=campaign)
@@ -390,6 +428,7 @@ def campaign_review(
         ad_spend=ad_spend,
         ad_budget=budget,
         budget_used=rate(ad_spend, budget) if budget else None,
+        channel_budget_total=sum(budgets, Decimal("0.00")) if budgets else None,
         new_buyers=measures.new_buyers,
         new_buyer_share=totals.new_buyer_share,
         repurchase_known_on=known_on,
@@ -399,79 +438,3 @@ def campaign_review(
         refund_amount=refund_amount,
         refund_rate=refund_rate,
     )
-
-
-def review_rows(review: CampaignReview) -> tuple[list[str], list[list]]:
-    """The review as one long table (section, item, measure, value) for CSV/XLSX downloads,
-    labels in the active language; empty values stay empty (never 0)."""
-    from django.utils.translation import gettext as _
-
-    header = [_("Section"), _("Item"), _("Measure"), _("Value")]
-    rows: list[list] = []
-    summary = _("Target vs actual")
-    for measure, value in (
-        (_("GMV target"), review.target),
-        (_("GMV"), review.gmv),
-        (_("Gap"), review.gap),
-        (_("Achievement"), review.achievement),
-        (_("UV"), review.uv),
-        (_("Paying buyers"), review.paying_buyers),
-        (_("Paid orders"), review.paid_orders),
-        (_("Conversion rate"), review.conversion_rate),
-        (_("Spend per buyer"), review.spend_per_buyer),
-        (_("New buyers"), review.new_buyers),
-        (_("New buyer share"), review.new_buyer_share),
-        (_("New buyers who bought again within 30 days"), review.new_buyers_returned),
-        (_("Ad spend"), review.ad_spend),
-        (_("Ad budget"), review.ad_budget),
-        (_("Budget used"), review.budget_used),
-        (_("Lost sales (stockouts)"), review.lost_sales),
-        (_("Refunds by the end of the wrap-up"), review.refund_amount),
-        (_("Refund rate"), review.refund_rate),
-    ):
-        rows.append([summary, "", measure, value])
-    for section, effects in (
-        (_("Gap vs plan"), review.vs_plan),
-        (_("Gap vs baseline"), review.vs_baseline),
-    ):
-        if effects is None:
-            continue
-        for measure, value in (
-            (_("Reference GMV"), effects.reference_gmv),
-            (_("Actual GMV"), effects.actual_gmv),
-            (_("Gap"), effects.gap),
-            (_("Traffic effect"), effects.traffic),
-            (_("Conversion effect"), effects.conversion),
-            (_("Spend-per-buyer effect"), effects.spend_per_buyer),
-        ):
-            rows.append([section, "", measure, value])
-    # xgettext:no-python-format
-    pareto_label = _("Pareto SKUs (80% of GMV)")
-    for sku in review.pareto:
-        rows.append([pareto_label, sku.code, _("GMV"), sku.gmv])
-        rows.append([pareto_label, sku.code, _("Cumulative share"), sku.cumulative_share])
-    for outcome in review.lineup:
-        section = _("Lineup")
-        rows.append([section, outcome.code, _("Planned units"), outcome.planned_units])
-        rows.append([section, outcome.code, _("Units sold"), outcome.actual_units])
-        rows.append(
-            [
-                section,
-                outcome.code,
-                _("Underperforming"),
-                _("yes") if outcome.underperforming else _("no"),
-            ]
-        )
-    for channel in review.channels:
-        section = _("ROI by channel")
-        rows.append([section, channel.channel, _("GMV"), channel.gmv])
-        rows.append([section, channel.channel, _("Ad spend"), channel.ad_spend])
-        rows.append([section, channel.channel, _("ROI"), channel.roi])
-        rows.append([section, channel.channel, _("Share of budget"), channel.budget_share])
-    for stockout in review.stockouts:
-        section = _("Stockouts")
-        rows.append([section, stockout.code, _("Hours out of stock"), stockout.hours_out])
-        rows.append([section, stockout.code, _("Units per hour before"), stockout.units_per_hour])
-        rows.append([section, stockout.code, _("Lost units"), stockout.lost_units])
-        rows.append([section, stockout.code, _("Lost sales"), stockout.lost_sales])
-    return header, rows

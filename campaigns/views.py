@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from analytics import charts
+from analytics.metrics import rate
 from analytics.reports.daily import DailyMetricsQuery, DailyMetricsRunner
 from catalog.models import Sku
 from opsdesk.audit import Actor
@@ -26,13 +27,15 @@ from opsdesk.views import paginate, store_page, store_today
 from . import selectors, services
 from .calendar import FESTIVALS_BY_CODE, coming_festivals, festival_phases, overlaps
 from .charts import gap_figure, pace_figure
-from .forms import CampaignForm, LineupAcceptForm, LineupAddForm, MonitorDayForm
+from .forms import CampaignForm, LineupAcceptForm, LineupAddForm, MechanicForm, MonitorDayForm
 from .lineup import lineup_suggestions
-from .models import Campaign, LineupItem, Phase
+from .models import Campaign, LineupItem, Mechanic, Phase
 from .monitoring import campaign_pace, default_monitor_day, monitored_days
 from .plan import plan_breakdown
-from .review import campaign_review, review_rows
-from .services import CAMPAIGN_EDITABLE_FIELDS, PHASE_DATES, TARGET_FIELDS
+from .review import campaign_review
+from .review_export import review_rows
+from .services import CAMPAIGN_FIELDS, PHASE_DATES, TARGET_FIELDS
+from .targets import preheat_target
 
 
 @dataclass(frozen=True)
@@ -90,14 +93,15 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     """The store's campaigns with their phase dates and the phase they are in today, a
     timeline of recent and coming campaigns with the platform festivals, and overlaps."""
     today = store_today(request)
-    page = paginate(request, selectors.campaign_list(store=request.store))
-    for campaign in page:
-        campaign.current_phase = campaign.phase_on(today)
+    campaigns = selectors.campaign_list(store=request.store, today=today)
+    page = paginate(request, campaigns)
     horizon = today - datetime.timedelta(days=TIMELINE_PAST_DAYS)
     recent = sorted(
-        (c for c in selectors.campaign_list(store=request.store) if c.wrapup_end >= horizon),
-        key=lambda c: (c.preparation_start, c.pk),
+        campaigns.filter(wrapup_end__gte=horizon), key=lambda c: (c.preparation_start, c.pk)
     )
+    for campaign in [*page, *recent]:
+        campaign.current_phase = campaign.phase_on(today)
+        campaign.stock_basis = selectors.stock_basis(campaign, today)
     festivals = coming_festivals(today=today)
     # The chart shows the coming year; the table lists every coming festival.
     within_year = [f for f in festivals if f.day <= today + datetime.timedelta(days=366)]
@@ -111,6 +115,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
         "timeline_chart": charts.figure_json(charts.timeline_figure(bars)) if bars else None,
         "has_charts": bool(bars),
         "can_edit": request.membership.allows(Capability.EDIT_CAMPAIGNS),
+        # Coming and running campaigns: the ones a manager can still act on.
         "stock_short": [c for c in recent if c.stock_short_count and c.burst_end >= today],
     }
     return render(request, "campaigns/campaign_list.html", context)
@@ -144,6 +149,27 @@ def campaign_progress(store, campaign: Campaign, today: datetime.date) -> Progre
     return Progress(gmv, campaign.gmv_target, share, rolled, days)
 
 
+@dataclass(frozen=True)
+class ChannelBudgetRow:
+    channel: str
+    label: str
+    budget: object
+    share: object  # of the campaign's ad budget
+
+
+def _channel_budget_rows(campaign: Campaign) -> list[ChannelBudgetRow]:
+    labels = dict(Channel.choices)
+    return [
+        ChannelBudgetRow(
+            row.channel,
+            str(labels.get(row.channel, row.channel)),
+            row.budget,
+            rate(row.budget, campaign.ad_budget) if campaign.ad_budget else None,
+        )
+        for row in selectors.campaign_channel_budgets(campaign=campaign)
+    ]
+
+
 @require_GET
 @store_page
 def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
@@ -160,11 +186,15 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "current_phase": campaign.phase_on(today),
         "phases": phase_spans(campaign),
         "channel_names": [channel_labels.get(code, code) for code in campaign.channels or []],
-        "lineup": list(selectors.campaign_lineup(campaign=campaign)),
+        "lineup": selectors.campaign_lineup(campaign=campaign, today=today),
+        "stock_basis": selectors.stock_basis(campaign, today),
         "mechanics": list(selectors.campaign_mechanics(campaign=campaign)),
+        "channel_budgets": _channel_budget_rows(campaign),
         "progress": campaign_progress(request.store, campaign, today),
         "plan": plan_breakdown(store=request.store, campaign=campaign, today=today),
+        "preheat": preheat_target(store=request.store, campaign=campaign, today=today),
         "can_edit": request.membership.allows(Capability.EDIT_CAMPAIGNS),
+        "mechanic_form": MechanicForm(),
         "monitor_open": campaign.preheat_start <= today,
         "review_open": today > campaign.burst_end,
     }
@@ -211,7 +241,7 @@ def _festival_initial(request: HttpRequest, today: datetime.date) -> dict:
 
 def _save_campaign(request, form: CampaignForm, campaign: Campaign | None) -> Campaign | None:
     """Create or update from a valid form; service errors go back onto the form."""
-    data = dict(form.cleaned_data)
+    data = form.campaign_values()
     can_set = request.membership.allows(Capability.SET_TARGETS)
     if not can_set:
         for name in TARGET_FIELDS:
@@ -267,7 +297,8 @@ def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
             return redirect("campaign_detail", campaign.pk)
         status = 400
     else:
-        initial = {name: getattr(campaign, name) for name in CAMPAIGN_EDITABLE_FIELDS}
+        initial = {name: getattr(campaign, name) for name in CAMPAIGN_FIELDS}
+        initial.update(CampaignForm.budget_initial(services.channel_budgets_of(campaign)))
         form = CampaignForm(
             initial=initial, store=request.store, campaign=campaign, can_set_targets=can_set
         )
@@ -339,7 +370,8 @@ def campaign_lineup(request: HttpRequest, campaign_id: int) -> HttpResponse:
     context = {
         "campaign": campaign,
         "result": result,
-        "lineup": list(selectors.campaign_lineup(campaign=campaign)),
+        "lineup": selectors.campaign_lineup(campaign=campaign, today=today),
+        "stock_basis": selectors.stock_basis(campaign, today),
         "add_form": LineupAddForm(),
         "can_edit": request.membership.allows(Capability.EDIT_CAMPAIGNS),
     }
@@ -395,6 +427,51 @@ def campaign_lineup_remove(request: HttpRequest, campaign_id: int, item_id: int)
     services.lineup_item_remove(item=item, actor=_actor(request))
     messages.success(request, _("%(code)s removed from the lineup.") % {"code": item.sku.code})
     return redirect("campaign_lineup", campaign.pk)
+
+
+# --- mechanics -----------------------------------------------------------------------------------
+
+
+@require_POST
+@store_page
+def campaign_mechanic_add(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """Add a mechanic (coupon, full reduction, discount, deposit pre-sale) to the campaign."""
+    _require(request, Capability.EDIT_CAMPAIGNS)
+    campaign = _campaign_or_404(request, campaign_id)
+    form = MechanicForm(request.POST)
+    if form.is_valid():
+        try:
+            services.mechanic_create(campaign=campaign, actor=_actor(request), **form.cleaned_data)
+        except ValidationError as error:
+            errors = error.message_dict
+        else:
+            messages.success(request, _("Mechanic added."))
+            return redirect(f"{reverse('campaign_detail', args=[campaign.pk])}#mechanics-title")
+    else:
+        errors = form.errors
+    for field, field_errors in errors.items():
+        label = form.fields[field].label if field in form.fields else field
+        messages.error(request, f"{label}: {' '.join(field_errors)}")
+    return redirect(f"{reverse('campaign_detail', args=[campaign.pk])}#mechanics-title")
+
+
+@require_POST
+@store_page
+def campaign_mechanic_remove(
+    request: HttpRequest, campaign_id: int, mechanic_id: int
+) -> HttpResponse:
+    """Take a mechanic off the campaign."""
+    _require(request, Capability.EDIT_CAMPAIGNS)
+    campaign = _campaign_or_404(request, campaign_id)
+    mechanic = get_object_or_404(
+        Mechanic.objects.select_related("store"),
+        store=request.store,
+        campaign=campaign,
+        pk=mechanic_id,
+    )
+    services.mechanic_delete(mechanic=mechanic, actor=_actor(request))
+    messages.success(request, _("Mechanic removed."))
+    return redirect(f"{reverse('campaign_detail', args=[campaign.pk])}#mechanics-title")
 
 
 # --- day-of monitoring -------------------------------------------------------------------------

@@ -108,6 +108,16 @@ urlpatterns = [
         name="campaign_lineup_remove",
     ),
     path(
+        "campaigns/<int:campaign_id>/mechanics/add/",
+        campaign_views.campaign_mechanic_add,
+        name="campaign_mechanic_add",
+    ),
+    path(
+        "campaigns/<int:campaign_id>/mechanics/<int:mechanic_id>/remove/",
+        campaign_views.campaign_mechanic_remove,
+        name="campaign_mechanic_remove",
+    ),
+    path(
         "campaigns/<int:campaign_id>/monitor/",
         campaign_views.campaign_monitor,
         name="campaign_monitor",

@@ -17,7 +17,14 @@ from analytics.models import (
     OrderStatus,
     Refund,
 )
-from campaigns.models import Campaign, CampaignKind, LineupItem, Mechanic, MechanicKind
+from campaigns.models import (
+    Campaign,
+    CampaignKind,
+    ChannelBudget,
+    LineupItem,
+    Mechanic,
+    MechanicKind,
+)
 from catalog.models import BannedTerm, Category, PriceChange, ProductRole, Sku, StockSnapshot
 from opsdesk.channels import Channel
 from opsdesk.models import Membership, Store
@@ -234,6 +241,16 @@ class LineupItemFactory(factory.django.DjangoModelFactory):
     store = factory.SelfAttribute("campaign.store")
     sku = factory.SubFactory(SkuFactory, store=factory.SelfAttribute("..store"))
     planned_units = 100
+
+
+class ChannelBudgetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChannelBudget
+
+    campaign = factory.SubFactory(CampaignFactory)
+    store = factory.SelfAttribute("campaign.store")
+    channel = Channel.PAID_SEARCH
+    budget = Decimal("10000.00")
 
 
 class MechanicFactory(factory.django.DjangoModelFactory):

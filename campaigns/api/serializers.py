@@ -3,6 +3,7 @@
 from itertools import pairwise
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from campaigns.models import Campaign, LineupItem, Mechanic, Phase
@@ -43,7 +44,7 @@ class LineupItemSerializer(StoreModelSerializer):
     def validate_sku(self, sku):
         if self.instance is not None and sku.pk != self.instance.sku_id:
             raise serializers.ValidationError(
-                "A lineup item's SKU cannot change: remove it and add the other SKU."
+                _("A lineup item's SKU cannot change: remove it and add the other SKU.")
             )
         campaign = self.context.get("campaign")
         if (
@@ -51,7 +52,7 @@ class LineupItemSerializer(StoreModelSerializer):
             and campaign is not None
             and LineupItem.objects.filter(campaign=campaign, sku=sku).exists()
         ):
-            raise serializers.ValidationError("This SKU is already in the lineup.")
+            raise serializers.ValidationError(_("This SKU is already in the lineup."))
         return sku
 
 
@@ -91,14 +92,25 @@ class MechanicSerializer(StoreModelSerializer):
         read_only_fields = ["id"]
         extra_kwargs = {
             "id": {"help_text": "Mechanic id."},
-            "kind": {"help_text": "coupon, full_reduction, discount or deposit."},
+            "kind": {
+                "help_text": "coupon (needs amount; threshold optional), full_reduction "
+                "(threshold and amount), discount (rate) or deposit (amount and "
+                "inflated_amount, at least the amount)."
+            },
             "description": {"help_text": "Free text shown with the mechanic."},
         }
 
     def validate_rate(self, value):
         if value is not None and not (0 < value <= 1):
-            raise serializers.ValidationError("A rate is above 0 and at most 1.")
+            raise serializers.ValidationError(_("A rate is above 0 and at most 1."))
         return value
+
+
+class ChannelBudgetSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=Channel.choices, help_text="Channel code.")
+    budget = serializers.DecimalField(
+        min_value=0, help_text="Ad budget of the channel (decimal string).", **MONEY
+    )
 
 
 class CampaignSerializer(StoreModelSerializer):
@@ -106,8 +118,17 @@ class CampaignSerializer(StoreModelSerializer):
         min_value=0,
         allow_null=True,
         required=False,
-        help_text="GMV target (decimal string). Setting or changing it needs the set_targets "
-        "capability (manager, admin).",
+        help_text="GMV target of the burst (decimal string). Setting or changing it needs the "
+        "set_targets capability (manager, admin).",
+        **MONEY,
+    )
+    preheat_gmv_target = serializers.DecimalField(
+        min_value=0,
+        allow_null=True,
+        required=False,
+        help_text="GMV target of the pre-heat days (orders paid in them; deposits count in the "
+        "burst). Null: derived from the baseline's pre-heat share or the store's usual day "
+        "(see the monitoring report's target_source). Needs set_targets.",
         **MONEY,
     )
     ad_budget = serializers.DecimalField(
@@ -117,6 +138,12 @@ class CampaignSerializer(StoreModelSerializer):
         help_text="Ad budget (decimal string). Setting or changing it needs the set_targets "
         "capability (manager, admin).",
         **MONEY,
+    )
+    channel_budgets = ChannelBudgetSerializer(
+        many=True,
+        required=False,
+        help_text="The ad budget split by channel, each channel at most once; they add up to at "
+        "most ad_budget. A write replaces the whole list ([] removes them). Needs set_targets.",
     )
     channels = serializers.ListField(
         child=serializers.ChoiceField(choices=Channel.choices),
@@ -152,7 +179,9 @@ class CampaignSerializer(StoreModelSerializer):
             "wrapup_end",
             "phase",
             "gmv_target",
+            "preheat_gmv_target",
             "ad_budget",
+            "channel_budgets",
             "channels",
             "baseline",
             "notes",
@@ -186,13 +215,28 @@ class CampaignSerializer(StoreModelSerializer):
         dates = [values[name] for name in PHASE_DATES]
         if None not in dates and any(b < a for a, b in pairwise(dates)):
             raise serializers.ValidationError(
-                "Phase dates must be in order: preparation_start <= preheat_start <= "
-                "burst_start <= burst_end <= wrapup_end."
+                _(
+                    "Phase dates must be in order: preparation_start <= preheat_start <= "
+                    "burst_start <= burst_end <= wrapup_end."
+                )
             )
+        if "channel_budgets" in attrs:
+            budgets = attrs["channel_budgets"]
+            seen = [item["channel"] for item in budgets]
+            twice = sorted({channel for channel in seen if seen.count(channel) > 1})
+            if twice:
+                raise serializers.ValidationError(
+                    {
+                        "channel_budgets": [
+                            _("A channel appears twice: %(codes)s.") % {"codes": ", ".join(twice)}
+                        ]
+                    }
+                )
+            attrs["channel_budgets"] = {item["channel"]: item["budget"] for item in budgets}
         baseline = attrs.get("baseline")
         if baseline is not None and self.instance is not None and baseline.pk == self.instance.pk:
             raise serializers.ValidationError(
-                {"baseline": ["A campaign cannot be its own baseline."]}
+                {"baseline": [_("A campaign cannot be its own baseline.")]}
             )
         return attrs
 
@@ -204,6 +248,29 @@ RATE = {"max_digits": None, "decimal_places": None, "allow_null": True}
 
 def _money(help_text: str, **extra) -> serializers.DecimalField:
     return serializers.DecimalField(max_digits=16, decimal_places=2, help_text=help_text, **extra)
+
+
+class PreheatTargetSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(
+        choices=["set", "baseline", "recent"],
+        allow_null=True,
+        help_text="set: preheat_gmv_target; baseline: the baseline's pre-heat GMV per day / "
+        "its burst GMV per day x the burst's daily target; recent: the store's GMV per day "
+        "before the pre-heat; null: no target.",
+    )
+    total = _money("Pre-heat GMV target over all pre-heat days.", allow_null=True)
+    per_day = _money("Target of one pre-heat day.", allow_null=True)
+    days = serializers.IntegerField(help_text="Pre-heat days.")
+    baseline_ratio = serializers.DecimalField(
+        help_text="baseline: its pre-heat GMV per day / its burst GMV per day.", **RATE
+    )
+    recent_gmv_per_day = _money("recent: the store's GMV per rolled-up day.", allow_null=True)
+    reference_start = serializers.DateField(
+        allow_null=True, help_text="First day the derived target reads."
+    )
+    reference_end = serializers.DateField(
+        allow_null=True, help_text="Last day the derived target reads."
+    )
 
 
 class PlanBreakdownSerializer(serializers.Serializer):
@@ -234,6 +301,7 @@ class PlanBreakdownSerializer(serializers.Serializer):
     implied_uv_per_day = serializers.IntegerField(
         allow_null=True, help_text="UV needed per burst day, rounded up."
     )
+    preheat_target = PreheatTargetSerializer(help_text="The pre-heat days' GMV target.")
 
 
 class SuggestionSerializer(serializers.Serializer):
@@ -315,9 +383,9 @@ class PaceHourSerializer(serializers.Serializer):
     day_conversion_rate = serializers.DecimalField(
         help_text="Buyers / UV of the day so far.", **RATE
     )
-    target_gmv = _money("The hour's share of the day target; null off burst days.", allow_null=True)
+    target_gmv = _money("The hour's share of the day target; null without one.", allow_null=True)
     cumulative_target = _money(
-        "Target pace up to the end of the hour; null off burst days.", allow_null=True
+        "Target pace up to the end of the hour; null without a day target.", allow_null=True
     )
 
 
@@ -338,10 +406,22 @@ class StockAlertSerializer(serializers.Serializer):
 class PaceSerializer(serializers.Serializer):
     day = serializers.DateField(help_text="The store-local day.")
     is_burst_day = serializers.BooleanField(help_text="A burst day (else pre-heat).")
-    day_target = _money("The campaign's target / burst days; null off burst days.", allow_null=True)
+    day_target = _money(
+        "The day's GMV target: on a burst day the campaign's target / burst days, on a "
+        "pre-heat day the pre-heat target / pre-heat days; null without one.",
+        allow_null=True,
+    )
+    target_source = serializers.ChoiceField(
+        choices=["burst", "set", "baseline", "recent"],
+        allow_null=True,
+        help_text="Where the day target comes from: burst (the GMV target), or for a pre-heat "
+        "day set (preheat_gmv_target), baseline (the baseline's pre-heat share) or recent (the "
+        "store's GMV per day before the pre-heat); null without a target.",
+    )
     curve_source = serializers.ChoiceField(
         choices=["baseline", "usual", "even"],
-        help_text="Hourly curve of the pace: the baseline's burst, the store's 28 days, or even.",
+        help_text="Hourly curve of the pace: the baseline's burst (or pre-heat, on a pre-heat "
+        "day), the store's 28 days, or even.",
     )
     hours = PaceHourSerializer(many=True, help_text="Hours computed so far, in order.")
     gmv = _money("GMV of the day so far.")
@@ -395,6 +475,11 @@ class ChannelOutcomeSerializer(serializers.Serializer):
     ad_spend = _money("Ad spend on the channel, pre-heat and burst.")
     roi = serializers.DecimalField(help_text="GMV / spend; null without spend.", **RATE)
     budget_share = serializers.DecimalField(help_text="Spend / the campaign's budget.", **RATE)
+    budget = _money("The channel's own budget; null when none is set.", allow_null=True)
+    budget_used = serializers.DecimalField(
+        help_text="Spend / the channel's budget; null without one (or a budget of 0).", **RATE
+    )
+    over_budget = serializers.BooleanField(help_text="Spend above the channel's budget.")
 
 
 class StockoutSerializer(serializers.Serializer):
@@ -441,6 +526,9 @@ class CampaignReviewSerializer(serializers.Serializer):
     ad_spend = _money("Ad spend of pre-heat and burst.")
     ad_budget = _money("The campaign's ad budget.", allow_null=True)
     budget_used = serializers.DecimalField(help_text="Spend / budget.", **RATE)
+    channel_budget_total = _money(
+        "Sum of the channel budgets; null when the budget is not split.", allow_null=True
+    )
     new_buyers = serializers.IntegerField(
         help_text="Buyers whose first paid order is in the burst."
     )

@@ -1,9 +1,10 @@
-"""Promotion-calendar resources under ``/api/v1/stores/{store_slug}/campaigns/``: campaigns,
-and per campaign its ``lineup/`` and ``mechanics/``."""
+"""Promotion-calendar resources under ``/api/v1/stores/{store_slug}/campaigns/``: campaigns
+(with their channel budgets), per campaign its ``lineup/`` and ``mechanics/``, and its
+reports ``plan/``, ``lineup-suggestions/``, ``monitoring/`` and ``review/`` in JSON, CSV or
+XLSX (``opsdesk.api.reports``)."""
 
 import datetime
 from dataclasses import fields
-from decimal import Decimal
 from functools import cached_property
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -19,10 +20,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from campaigns.lineup import lineup_suggestions
-from campaigns.models import Campaign, LineupItem, Mechanic
-from campaigns.monitoring import PaceHour, StockAlert, campaign_pace, default_monitor_day
+from campaigns.models import Campaign, ChannelBudget, LineupItem, Mechanic
+from campaigns.monitoring import campaign_pace, default_monitor_day
 from campaigns.plan import plan_breakdown
-from campaigns.review import campaign_review, review_rows
+from campaigns.review import campaign_review
+from campaigns.review_export import review_rows
 from campaigns.services import (
     campaign_create,
     campaign_delete,
@@ -37,14 +39,15 @@ from campaigns.services import (
     mechanic_update,
     target_fields_changed,
 )
+from campaigns.targets import preheat_target
 from catalog.models import Sku
 from opsdesk.api.reports import (
     REPORT_RENDERERS,
-    ErrorsAsJsonMixin,
+    ReportResponseMixin,
     Table,
     iso,
-    report_response,
     report_schema,
+    validated,
 )
 from opsdesk.api.schema import ErrorSerializer
 from opsdesk.api.viewsets import StoreScopedViewSet
@@ -65,8 +68,100 @@ from .serializers import (
     PlanBreakdownSerializer,
     RefreshResultSerializer,
 )
+from .tables import review_tables
 
-_ERRORS = dict.fromkeys((400, 401, 403, 404, 429), ErrorSerializer)
+_JSON_ERRORS = {
+    (code, "application/json"): ErrorSerializer for code in (400, 401, 403, 404, 406, 429)
+}
+
+#: The writes on a report's route answer JSON only: no ``format`` parameter in their schema.
+_NO_FORMAT = OpenApiParameter("format", exclude=True)
+
+_PLAN_FIELDS = [
+    "source",
+    "source_name",
+    "start",
+    "end",
+    "missing_days",
+    "conversion_rate",
+    "spend_per_buyer",
+    "uv_value",
+    "target",
+    "burst_days",
+    "implied_uv",
+    "implied_buyers",
+    "implied_uv_per_day",
+]
+_PREHEAT_FIELDS = [
+    "source",
+    "total",
+    "per_day",
+    "days",
+    "baseline_ratio",
+    "recent_gmv_per_day",
+    "reference_start",
+    "reference_end",
+]
+_SUGGESTION_FIELDS = [
+    "sku_id",
+    "code",
+    "title",
+    "conversion_rate",
+    "buyers",
+    "visitors",
+    "units_30d",
+    "expected_units",
+    "stock",
+    "stock_ok",
+    "in_lineup",
+]
+_SUGGESTIONS_SUMMARY_FIELDS = [
+    "start",
+    "end",
+    "min_conversion",
+    "uplift",
+    "baseline_name",
+    "missing_days",
+]
+_HOUR_FIELDS = [
+    "hour",
+    "local_hour",
+    "complete",
+    "gmv",
+    "paid_orders",
+    "paying_buyers",
+    "uv",
+    "conversion_rate",
+    "cumulative_gmv",
+    "day_uv",
+    "day_buyers",
+    "day_conversion_rate",
+    "target_gmv",
+    "cumulative_target",
+]
+_PACE_SUMMARY_FIELDS = [
+    "day",
+    "is_burst_day",
+    "day_target",
+    "target_source",
+    "curve_source",
+    "gmv",
+    "complete_hours",
+    "target_so_far",
+    "projected_gmv",
+    "progress",
+    "behind_pace",
+    "refreshed_at",
+]
+_ALERT_FIELDS = [
+    "sku_id",
+    "code",
+    "title",
+    "stock",
+    "units_per_hour",
+    "hours_left",
+    "hours_of_cover",
+]
 
 _CRUD = (
     mixins.ListModelMixin,
@@ -77,10 +172,11 @@ _CRUD = (
 )
 
 
-class CampaignViewSet(ErrorsAsJsonMixin, *_CRUD, StoreScopedViewSet):
-    """The store's campaigns, latest burst first, with lineup and mechanics. Writes need
-    edit_campaigns; setting or changing ``gmv_target`` or ``ad_budget`` also needs
-    set_targets (403 otherwise, nothing written)."""
+class CampaignViewSet(ReportResponseMixin, *_CRUD, StoreScopedViewSet):
+    """The store's campaigns, latest burst first, with channel budgets, lineup and mechanics.
+    Writes need edit_campaigns; setting or changing ``gmv_target``, ``preheat_gmv_target``,
+    ``ad_budget`` or ``channel_budgets`` also needs set_targets (403 otherwise, nothing
+    written)."""
 
     model = Campaign
     serializer_class = CampaignSerializer
@@ -100,6 +196,7 @@ class CampaignViewSet(ErrorsAsJsonMixin, *_CRUD, StoreScopedViewSet):
                     ),
                 ),
                 Prefetch("mechanics", queryset=Mechanic.objects.order_by("pk")),
+                Prefetch("channel_budgets", queryset=ChannelBudget.objects.order_by("channel")),
             )
         )
 
@@ -129,37 +226,98 @@ class CampaignViewSet(ErrorsAsJsonMixin, *_CRUD, StoreScopedViewSet):
     def perform_destroy(self, instance: Campaign) -> None:
         campaign_delete(campaign=instance, actor=self.actor)
 
-    # --- reports of one campaign ---------------------------------------------------------------
+    # --- reports of one campaign: JSON, CSV or XLSX (``report_response``) -----------------------
 
     def _today(self) -> datetime.date:
         return timezone.localdate(timezone=self.store.zone)
 
-    @extend_schema(responses={200: PlanBreakdownSerializer, **_ERRORS})
-    @action(detail=True, methods=["get"], url_path="plan")
+    @staticmethod
+    def _json_only(request: Request) -> None:
+        """The writes on a report's route answer JSON only."""
+        if request.accepted_renderer.format != "json":
+            raise exceptions.NotAcceptable(_("This write answers JSON only."))
+
+    @report_schema(
+        PlanBreakdownSerializer,
+        tables=["plan"],
+        summary="The plan: what the GMV target implies, and the pre-heat target",
+    )
+    @action(detail=True, methods=["get"], url_path="plan", renderer_classes=REPORT_RENDERERS)
     def plan(self, request: Request, store_slug: str, pk: str) -> Response:
         """The GMV target split into the UV, conversion and spend per buyer it implies, at the
-        baseline's or the store's recent rates."""
+        baseline's or the store's recent rates; and the pre-heat days' GMV target (set, or
+        derived from the baseline's pre-heat share or the store's usual day)."""
         campaign = self.get_object()
-        result = plan_breakdown(store=self.store, campaign=campaign, today=self._today())
-        return Response(PlanBreakdownSerializer(result).data)
+        today = self._today()
+        result = plan_breakdown(store=self.store, campaign=campaign, today=today)
+        preheat = preheat_target(store=self.store, campaign=campaign, today=today)
+        body = {**{f.name: getattr(result, f.name) for f in fields(result)}}
+        body["preheat_target"] = preheat
 
-    @extend_schema(responses={200: LineupSuggestionsSerializer, **_ERRORS})
-    @action(detail=True, methods=["get"], url_path="lineup-suggestions")
+        def tables() -> list[Table]:
+            row = [body[name] for name in _PLAN_FIELDS]
+            row += [getattr(preheat, name) for name in _PREHEAT_FIELDS]
+            header = [*_PLAN_FIELDS, *(f"preheat_{name}" for name in _PREHEAT_FIELDS)]
+            return [Table("plan", header, [row])]
+
+        return self.report_response(
+            request,
+            filename=f"campaign-plan-{self.store.slug}-{campaign.pk}",
+            body=lambda: PlanBreakdownSerializer(body).data,
+            tables=tables,
+        )
+
+    @report_schema(
+        LineupSuggestionsSerializer,
+        tables=["suggestions", "summary"],
+        summary="Lineup suggestion (选品)",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="lineup-suggestions",
+        renderer_classes=REPORT_RENDERERS,
+    )
     def lineup_suggestions(self, request: Request, store_slug: str, pk: str) -> Response:
         """SKUs whose 30-day conversion reaches the store's minimum, with expected units and
         the stock check."""
         campaign = self.get_object()
         result = lineup_suggestions(store=self.store, campaign=campaign, today=self._today())
-        return Response(LineupSuggestionsSerializer(result).data)
+
+        def tables() -> list[Table]:
+            return [
+                Table(
+                    "suggestions",
+                    _SUGGESTION_FIELDS,
+                    [[getattr(s, n) for n in _SUGGESTION_FIELDS] for s in result.suggestions],
+                ),
+                Table(
+                    "summary",
+                    _SUGGESTIONS_SUMMARY_FIELDS,
+                    [[getattr(result, n) for n in _SUGGESTIONS_SUMMARY_FIELDS]],
+                ),
+            ]
+
+        return self.report_response(
+            request,
+            filename=f"campaign-lineup-suggestions-{self.store.slug}-{campaign.pk}",
+            body=lambda: LineupSuggestionsSerializer(result).data,
+            tables=tables,
+        )
 
     @extend_schema(
         request=LineupAcceptSerializer,
-        responses={201: LineupItemSerializer(many=True), **_ERRORS},
+        parameters=[_NO_FORMAT],
+        responses={
+            (201, "application/json"): LineupItemSerializer(many=True),
+            **_JSON_ERRORS,
+        },
     )
     @lineup_suggestions.mapping.post
     def lineup_suggestions_accept(self, request: Request, store_slug: str, pk: str) -> Response:
         """Accept suggested (or any) SKUs of this store into the lineup, all or nothing; saved
         as chosen by the caller."""
+        self._json_only(request)
         campaign = self.get_object()
         body = LineupAcceptSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -190,96 +348,69 @@ class CampaignViewSet(ErrorsAsJsonMixin, *_CRUD, StoreScopedViewSet):
         PaceSerializer,
         tables=["hours", "summary", "stock_alerts"],
         parameters=[MonitorQuerySerializer],
-        summary="Hour-by-hour monitoring of a campaign day",
+        summary="Hour-by-hour monitoring (实时盯盘) against the target pace",
     )
     @action(detail=True, methods=["get"], url_path="monitoring", renderer_classes=REPORT_RENDERERS)
     def monitoring(self, request: Request, store_slug: str, pk: str) -> Response:
         """One pre-heat or burst day hour by hour against the target pace, with the projected
-        finish and the behind-pace and stock flags; JSON, CSV or XLSX."""
+        finish and the behind-pace and stock flags."""
         campaign = self.get_object()
-        params = MonitorQuerySerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        day = params.validated_data.get("day") or default_monitor_day(campaign, self._today())
+        params = validated(MonitorQuerySerializer, request)
+        day = params.get("day") or default_monitor_day(campaign, self._today())
         _check_monitored(campaign, day)
         pace = campaign_pace(store=self.store, campaign=campaign, day=day, now=timezone.now())
         zone = self.store.zone
 
         def tables() -> list[Table]:
-            hours = Table(
-                "hours",
-                _PACE_HOUR_HEADER,
-                [
-                    [
-                        iso(hour.hour, zone)
-                        if name == "hour"
-                        else _cents(name, getattr(hour, name))
-                        for name in _PACE_HOUR_HEADER
-                    ]
-                    for hour in pace.hours
-                ],
-            )
-            summary = Table(
-                "summary",
-                _PACE_SUMMARY_HEADER,
-                [
-                    [
-                        iso(pace.refreshed_at, zone)
-                        if name == "refreshed_at"
-                        else _cents(name, getattr(pace, name))
-                        for name in _PACE_SUMMARY_HEADER
-                    ]
-                ],
-            )
-            alerts = Table(
-                "stock_alerts",
-                _STOCK_ALERT_HEADER,
-                [[getattr(a, name) for name in _STOCK_ALERT_HEADER] for a in pace.stock_alerts],
-            )
-            return [hours, summary, alerts]
+            hours = [
+                [iso(h.hour, zone) if name == "hour" else getattr(h, name) for name in _HOUR_FIELDS]
+                for h in pace.hours
+            ]
+            summary = [
+                iso(pace.refreshed_at, zone) if name == "refreshed_at" else getattr(pace, name)
+                for name in _PACE_SUMMARY_FIELDS
+            ]
+            alerts = [[getattr(a, n) for n in _ALERT_FIELDS] for a in pace.stock_alerts]
+            return [
+                Table("hours", _HOUR_FIELDS, hours),
+                Table("summary", _PACE_SUMMARY_FIELDS, [summary]),
+                Table("stock_alerts", _ALERT_FIELDS, alerts),
+            ]
 
-        return report_response(
+        return self.report_response(
             request,
             filename=f"campaign-monitoring-{self.store.slug}-{campaign.pk}-{day.isoformat()}",
-            body=lambda: PaceSerializer(pace, context=self.get_serializer_context()).data,
+            body=lambda: PaceSerializer(pace).data,
             tables=tables,
         )
 
     @extend_schema(
         request=MonitorRefreshSerializer,
-        responses={200: RefreshResultSerializer, **_ERRORS},
-        parameters=[
-            OpenApiParameter(
-                "format",
-                OpenApiTypes.STR,
-                enum=["json"],
-                description="json only: the refresh answers JSON (the GET has CSV and XLSX).",
-            )
-        ],
+        parameters=[_NO_FORMAT],
+        responses={(200, "application/json"): RefreshResultSerializer, **_JSON_ERRORS},
     )
     @monitoring.mapping.post
     def monitoring_refresh(self, request: Request, store_slug: str, pk: str) -> Response:
         """Recompute a day's hours from the facts now (Celery does it every 15 minutes)."""
-        if request.accepted_renderer.format != "json":
-            raise exceptions.ValidationError(
-                {"format": [_("The refresh answers JSON only: choose format json.")]}
-            )
+        self._json_only(request)
         campaign = self.get_object()
         body = MonitorRefreshSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         day = body.validated_data["day"]
         _check_monitored(campaign, day)
-        hours = campaign_hours_refresh(campaign=campaign, day=day, actor=self.actor)
+        hours = campaign_hours_refresh(campaign=campaign, day=day)
         return Response(RefreshResultSerializer({"day": day, "hours": hours}).data)
 
     @report_schema(
-        CampaignReviewResponseSerializer, tables=["review"], summary="The review of a campaign"
+        CampaignReviewResponseSerializer,
+        tables=["summary", "effects", "pareto", "lineup", "channels", "stockouts"],
+        summary="The campaign review (复盘)",
     )
     @action(detail=True, methods=["get"], url_path="review", renderer_classes=REPORT_RENDERERS)
     def review(self, request: Request, store_slug: str, pk: str) -> Response:
         """The review: target vs actual, the gap split against plan and baseline, Pareto SKUs,
-        lineup, ROI by channel, new buyers, stockouts and refunds. ``review`` is null until
-        the burst is over (and CSV or XLSX are a 400 until then). CSV and XLSX hold it as one
-        long table (section, item, measure, value), the numbers of the JSON."""
+        lineup, ROI by channel against the budgets, new buyers, stockouts and refunds.
+        ``review`` is null until the burst is over (and the CSV/XLSX tables have no rows)."""
         campaign = self.get_object()
         result = campaign_review(store=self.store, campaign=campaign, today=self._today())
         body = {
@@ -287,19 +418,11 @@ class CampaignViewSet(ErrorsAsJsonMixin, *_CRUD, StoreScopedViewSet):
             "available_from": campaign.burst_end + datetime.timedelta(days=1),
             "review": result,
         }
-
-        def tables() -> list[Table]:
-            if result is None:
-                raise _review_not_yet(campaign)
-            _labels, rows = review_rows(result)
-            # Stable English column names (the cells' labels follow Accept-Language).
-            return [Table("review", ["section", "item", "measure", "value"], rows)]
-
-        return report_response(
+        return self.report_response(
             request,
             filename=f"campaign-review-{self.store.slug}-{campaign.pk}",
             body=lambda: CampaignReviewResponseSerializer(body).data,
-            tables=tables,
+            tables=lambda: review_tables(result, self.store.zone),
         )
 
     @extend_schema(
@@ -318,20 +441,28 @@ class CampaignViewSet(ErrorsAsJsonMixin, *_CRUD, StoreScopedViewSet):
             (200, XLSX_TYPE): OpenApiResponse(
                 OpenApiTypes.BINARY, description="The review as a long table."
             ),
-            **{(code, "application/json"): ErrorSerializer for code in (400, 401, 403, 404, 429)},
+            **_JSON_ERRORS,
         },
     )
     @action(detail=True, methods=["get"], url_path="review/export")
     def review_export(self, request: Request, store_slug: str, pk: str) -> HttpResponse:
-        """The review as a file: one row per (section, item, measure, value); the same numbers
-        as ``review/``. 400 until the burst is over."""
+        """The review as a file to read: one row per (section, item, measure, value), labels
+        in the caller's language; the same numbers as ``review/`` (whose ``format=csv|xlsx``
+        answers the same numbers as machine-readable tables). 400 until the burst is over."""
         campaign = self.get_object()
         chosen = request.query_params.get("file", "csv")
         if chosen not in ("csv", "xlsx"):
             raise exceptions.ValidationError({"file": [_("Choose file csv or xlsx.")]})
         result = campaign_review(store=self.store, campaign=campaign, today=self._today())
         if result is None:
-            raise _review_not_yet(campaign)
+            raise exceptions.ValidationError(
+                {
+                    "non_field_errors": [
+                        _("The review is available once the burst is over (%(day)s).")
+                        % {"day": (campaign.burst_end + datetime.timedelta(days=1)).isoformat()}
+                    ]
+                }
+            )
         header, rows = review_rows(result)
         filename = f"campaign-review-{self.store.slug}-{campaign.pk}.{chosen}"
         if chosen == "xlsx":
@@ -339,51 +470,6 @@ class CampaignViewSet(ErrorsAsJsonMixin, *_CRUD, StoreScopedViewSet):
                 filename=filename, header=header, rows=rows, sheet="review"
             )
         return rows_to_csv_response(filename=filename, header=header, rows=rows)
-
-
-def _review_not_yet(campaign: Campaign) -> exceptions.ValidationError:
-    return exceptions.ValidationError(
-        {
-            "non_field_errors": [
-                _("The review is available once the burst is over (%(day)s).")
-                % {"day": (campaign.burst_end + datetime.timedelta(days=1)).isoformat()}
-            ]
-        }
-    )
-
-
-_PACE_HOUR_HEADER = [field.name for field in fields(PaceHour)]
-_PACE_SUMMARY_HEADER = [
-    "day",
-    "is_burst_day",
-    "day_target",
-    "curve_source",
-    "gmv",
-    "complete_hours",
-    "target_so_far",
-    "projected_gmv",
-    "progress",
-    "behind_pace",
-    "refreshed_at",
-]
-_STOCK_ALERT_HEADER = [field.name for field in fields(StockAlert)]
-#: Money columns of the monitoring tables: to the cent, as in the JSON.
-_MONEY_COLUMNS = {
-    "gmv",
-    "cumulative_gmv",
-    "target_gmv",
-    "cumulative_target",
-    "day_target",
-    "target_so_far",
-    "projected_gmv",
-}
-CENT = Decimal("0.01")
-
-
-def _cents(name: str, value):
-    if name in _MONEY_COLUMNS and isinstance(value, Decimal):
-        return value.quantize(CENT)
-    return value
 
 
 def _check_monitored(campaign: Campaign, day: datetime.date) -> None:

@@ -114,13 +114,14 @@ class ErrorsAsJsonMixin:
         return super().finalize_response(request, response, *args, **kwargs)
 
 
-class ReportRenderingMixin(ErrorsAsJsonMixin):
-    """For report viewsets: JSON, CSV and XLSX renderers, a bad ``format`` is a 400 naming it,
-    errors stay JSON, no filters or pagination."""
+#: The renderers of a report: JSON, CSV and XLSX (``@action(renderer_classes=...)`` of a report
+#: action on a viewset that also serves resources).
+REPORT_RENDERERS = [JSONRenderer, CsvRenderer, XlsxRenderer]
 
-    renderer_classes = [JSONRenderer, CsvRenderer, XlsxRenderer]
-    filter_backends: list = []
-    pagination_class = None
+
+class ReportResponseMixin(ErrorsAsJsonMixin):
+    """``report_response`` for report actions on any viewset; the action sets
+    ``renderer_classes=REPORT_RENDERERS``."""
 
     def report_response(
         self,
@@ -171,6 +172,15 @@ def report_response(
 
 #: The renderers of a report action (JSON first: the default).
 REPORT_RENDERERS = [JSONRenderer, CsvRenderer, XlsxRenderer]
+
+
+class ReportRenderingMixin(ReportResponseMixin):
+    """For report viewsets: JSON, CSV and XLSX renderers, a bad ``format`` is a 400 naming it,
+    errors stay JSON, no filters or pagination."""
+
+    renderer_classes = REPORT_RENDERERS
+    filter_backends: list = []
+    pagination_class = None
 
 
 def report_schema(

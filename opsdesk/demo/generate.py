@@ -21,6 +21,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
+from .hours import campaign_hours_generate
 from .products import DAY, catalog_generate, wall_seconds
 from .promotions import campaign_plan, campaigns_generate, stockouts_generate
 from .sales import sales_generate
@@ -67,9 +68,11 @@ class StoreFrames:
     events: pd.DataFrame
     ad_spend: pd.DataFrame
     campaigns: pd.DataFrame
+    channel_budgets: pd.DataFrame
     lineup_items: pd.DataFrame
     mechanics: pd.DataFrame
     stock_snapshots: pd.DataFrame
+    campaign_hours: pd.DataFrame
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The frames by name, in write order (referenced tables first)."""
@@ -178,12 +181,13 @@ def store_generate(
     ad_spend = ad_spend_generate(
         rng, spec=spec, profile=profile, orders=sales.orders, events=events
     )
-    campaigns, lineup_items, mechanics = campaigns_generate(
+    campaigns, lineup_items, mechanics, channel_budgets = campaigns_generate(
         rng,
         plan=plan,
         profile=profile,
         skus=catalog.skus,
         orders=sales.orders,
+        ad_spend=ad_spend,
         base_orders=orders_per_day * spec.size,
     )
     stock_snapshots = stockouts_generate(
@@ -191,6 +195,7 @@ def store_generate(
         lineup_items=lineup_items,
         orders=sales.orders,
         lines=sales.lines,
+        first=first,
         last=end,
     )
     skus = catalog.skus.copy()
@@ -210,6 +215,7 @@ def store_generate(
         "events": events,
         "ad_spend": ad_spend,
         "campaigns": campaigns,
+        "channel_budgets": channel_budgets,
         "lineup_items": lineup_items,
         "mechanics": mechanics,
         "stock_snapshots": stock_snapshots,
@@ -219,6 +225,15 @@ def store_generate(
         for column in columns:
             frame[column] = wall_to_utc(frame[column], spec.time_zone)
         tables[name] = frame
+    # From the converted (UTC) facts, exactly as the hourly refresh reads them.
+    tables["campaign_hours"] = campaign_hours_generate(
+        campaigns=campaigns,
+        orders=tables["orders"],
+        events=tables["events"],
+        time_zone=spec.time_zone,
+        first=first,
+        last=end,
+    )
     opened = first - datetime.timedelta(days=930)
     store_created_at = wall_to_utc(
         np.array([wall_seconds(opened) + 10 * 3600]), spec.time_zone

@@ -1,8 +1,10 @@
 """Campaign rows of a demo shop: past festivals inside the data, upcoming ones after it, a few
-member days and a flash sale, each with phases, target, budget, lineup and mechanics.
+member days and a flash sale, each with phases, target, budget (split by paid channel),
+lineup and mechanics; the stock each past burst started with and the sold-out SKU of each
+past 618 and Double 11.
 
 The lineups are chosen before the orders (a flash sale discounts its lineup only), the
-targets after (they are sized from the shop's real order value).
+targets and budgets after (sized from the shop's real order value and ad spend).
 """
 
 from dataclasses import dataclass
@@ -102,6 +104,22 @@ def _round_money(cents: float, step: int) -> int:
     return int(max(step, round(cents / step) * step))
 
 
+#: Share of a campaign's ad budget split over its paid channels; the rest is a reserve.
+CHANNEL_BUDGET_SHARE = 0.9
+PAID_CHANNELS = ("paid_search", "paid_feed", "content")
+
+
+def _spend_shares(orders: pd.DataFrame, ad_spend: pd.DataFrame) -> tuple[float, dict[str, float]]:
+    """The shop's ad spend / paid GMV over the data, and each paid channel's share of the
+    spend."""
+    paid = orders[orders["paid_at"].notna()]
+    gmv = float(paid["paid_amount"].sum())
+    by_channel = ad_spend.groupby("channel")["spend"].sum() if len(ad_spend) else pd.Series()
+    spend = float(by_channel.sum())
+    shares = {c: float(by_channel.get(c, 0)) / spend for c in PAID_CHANNELS if spend}
+    return (spend / gmv if gmv else 0.1), {c: v for c, v in shares.items() if v > 0}
+
+
 def campaigns_generate(
     rng: np.random.Generator,
     *,
@@ -109,13 +127,17 @@ def campaigns_generate(
     profile: DayProfile,
     skus: pd.DataFrame,
     orders: pd.DataFrame,
+    ad_spend: pd.DataFrame,
     base_orders: float,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(campaigns, lineup items, mechanics).
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(campaigns, lineup items, mechanics, channel budgets).
 
     Contract: phases in order (preparation <= pre-heat <= burst start <= burst end <= wrap-up
     end); GMV target = expected burst orders x the shop's average paid order x 1.0-1.25; ad
-    budget 8-14% of the target; planned units = the SKU's share of expected units x 1.2; a
+    budget = the expected GMV of pre-heat and burst x the shop's ad spend per GMV x 0.9-1.2
+    (so the review's spend lands near it, over or under); channel budgets split 90% of it
+    over the campaign's paid channels by their share of the shop's spend, in whole 10 yuan
+    (never above the ad budget); planned units = the SKU's share of expected units x 1.2; a
     campaign's baseline is the previous campaign of the same kind in the list.
     """
     last = profile.dates[-1]
@@ -124,7 +146,8 @@ def campaigns_generate(
     average_order = float(paid["paid_amount"].mean()) if len(paid) else 120_00.0
     weight = skus["sales_weight"].to_numpy()
     total_weight = weight.sum()
-    campaigns, lineup_items, mechanics = [], [], []
+    spend_per_gmv, spend_shares = _spend_shares(orders, ad_spend)
+    campaigns, lineup_items, mechanics, channel_budgets = [], [], [], []
     latest_of_kind: dict[str, int] = {}
     latest_festival: int | None = None
     for key, index in enumerate(plan.promotions):
@@ -132,6 +155,15 @@ def campaigns_generate(
         expected = _expected_orders(promotion, base_orders)
         target = _round_money(
             expected * average_order * rng.uniform(1.0, 1.25), 1000_00 if expected > 300 else 100_00
+        )
+        preheat_orders = (
+            base_orders
+            * promotion.preheat_multiplier
+            * (promotion.burst_start - promotion.preheat_start).days
+        )
+        ad_budget = _round_money(
+            (expected + preheat_orders) * average_order * spend_per_gmv * rng.uniform(0.9, 1.2),
+            100_00,
         )
         created = wall_seconds(min(promotion.preparation_start, last)) + int(
             rng.integers(9 * 3600, 12 * 3600)
@@ -147,7 +179,7 @@ def campaigns_generate(
                 "burst_end": promotion.burst_end,
                 "wrapup_end": promotion.wrapup_end,
                 "gmv_target": target,
-                "ad_budget": _round_money(target * rng.uniform(0.08, 0.14), 100_00),
+                "ad_budget": ad_budget,
                 "channels": list(promotion.channels),
                 # The previous edition of the same festival, else the latest earlier festival
                 # (the demo's year holds one edition of each, so the plan and the review
@@ -163,6 +195,17 @@ def campaigns_generate(
                 "promotion": index,
             }
         )
+        paid = {c: spend_shares[c] for c in promotion.channels if c in spend_shares}
+        for channel, share in paid.items():
+            budget = ad_budget * CHANNEL_BUDGET_SHARE * share / sum(paid.values())
+            if budget >= 10_00:
+                channel_budgets.append(
+                    {
+                        "campaign_key": key,
+                        "channel": channel,
+                        "budget": int(budget // 10_00) * 10_00,
+                    }
+                )
         latest_of_kind[promotion.kind] = key
         if promotion.kind in FESTIVAL_KINDS:
             latest_festival = key
@@ -253,12 +296,50 @@ def campaigns_generate(
             "inflated_amount": "Int64",
         }
     )
-    return campaign_frame, lineup_frame, mechanic_frame
+    budget_frame = pd.DataFrame(channel_budgets, columns=["campaign_key", "channel", "budget"])
+    budget_frame.insert(0, "key", np.arange(len(budget_frame), dtype=np.int64))
+    budget_frame = budget_frame.astype({"campaign_key": np.int64, "budget": np.int64})
+    return campaign_frame, lineup_frame, mechanic_frame, budget_frame
 
 
 #: Kinds whose past editions get a sold-out lineup SKU on the peak day (reviews show a stockout).
 SELL_OUT_KINDS = ("618", "double_11")
 SOLD_OUT_BEFORE = 20 * 3600  # store-local seconds of the day
+
+
+def _burst_start_stock(
+    *,
+    campaigns: pd.DataFrame,
+    lineup_items: pd.DataFrame,
+    sold: pd.DataFrame,
+    sold_out: set,
+    first_day: np.datetime64,
+    last_day: np.datetime64,
+) -> list[dict]:
+    """The snapshot of the day before each burst that began inside the data, for every SKU of
+    its lineup: what the burst started with. A SKU that sold out on the peak day started with
+    exactly the units it sold from the burst's start to the end of that day; the others with
+    1.1-1.5x (by SKU key) the larger of their planned units and their burst's units sold."""
+    rows = []
+    for campaign in campaigns.itertuples(index=False):
+        start = np.datetime64(campaign.burst_start, "D")
+        eve = start - np.timedelta64(1, "D")
+        if not first_day <= eve <= last_day:
+            continue
+        start_index = wall_seconds(pd.Timestamp(start).date()) // DAY
+        peak = np.datetime64(campaign.burst_end, "D")
+        end_index = wall_seconds(pd.Timestamp(peak).date()) // DAY
+        lineup = lineup_items[lineup_items["campaign_key"] == campaign.key]
+        burst = sold[(sold["day"] >= start_index) & (sold["day"] <= end_index)]
+        units = burst.groupby("sku_key")["quantity"].sum()
+        for sku_key, planned in lineup[["sku_key", "planned_units"]].itertuples(index=False):
+            sold_units = int(units.get(sku_key, 0))
+            if (sku_key, peak) in sold_out:
+                stock = sold_units
+            else:
+                stock = int(np.ceil(max(planned, sold_units) * (1.1 + 0.1 * (sku_key % 5))))
+            rows.append({"sku_key": int(sku_key), "day": eve, "stock": stock})
+    return rows
 
 
 def stockouts_generate(
@@ -267,10 +348,12 @@ def stockouts_generate(
     lineup_items: pd.DataFrame,
     orders: pd.DataFrame,
     lines: pd.DataFrame,
+    first: "np.datetime64 | object",
     last: "np.datetime64 | object",
 ) -> pd.DataFrame:
     """Stock snapshots (key, sku_key, day, stock) saying that the best-selling lineup SKU of
-    each past 618 and Double 11 ended its peak (last burst) day with no stock.
+    each past 618 and Double 11 ended its peak (last burst) day with no stock, and what each
+    burst that began inside the data started with (``_burst_start_stock``).
 
     Contract: one row per such campaign whose peak day is inside the data and has a lineup SKU
     with at least 2 orders that day, the last before 20:00; stock 0. Deterministic (no
@@ -308,6 +391,14 @@ def stockouts_generate(
             continue
         top = per_sku.sort_values("units", ascending=False, kind="mergesort").index[0]
         rows.append({"sku_key": int(top), "day": peak, "stock": 0})
+    rows += _burst_start_stock(
+        campaigns=campaigns,
+        lineup_items=lineup_items,
+        sold=sold,
+        sold_out={(row["sku_key"], row["day"]) for row in rows},
+        first_day=np.datetime64(first, "D"),
+        last_day=last_day,
+    )
     frame = pd.DataFrame(rows, columns=["sku_key", "day", "stock"])
     frame = frame.drop_duplicates(["sku_key", "day"]).reset_index(drop=True)
     frame.insert(0, "key", np.arange(len(frame), dtype=np.int64))

@@ -24,7 +24,7 @@ from django.core.management.color import no_style
 from django.db import connection, models, transaction
 
 from analytics.models import AdSpend, BehaviourEvent, Order, OrderLine, Refund
-from campaigns.models import Campaign, LineupItem, Mechanic
+from campaigns.models import Campaign, CampaignHour, ChannelBudget, LineupItem, Mechanic
 from catalog.models import BannedTerm, Category, PriceChange, Sku, StockSnapshot
 from opsdesk.models import Membership, Store
 from opsdesk.roles import Role
@@ -51,9 +51,11 @@ TABLES: tuple[tuple[str, type[models.Model]], ...] = (
     ("events", BehaviourEvent),
     ("ad_spend", AdSpend),
     ("campaigns", Campaign),
+    ("channel_budgets", ChannelBudget),
     ("lineup_items", LineupItem),
     ("mechanics", Mechanic),
     ("stock_snapshots", StockSnapshot),
+    ("campaign_hours", CampaignHour),
 )
 
 

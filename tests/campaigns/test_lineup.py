@@ -31,6 +31,14 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Service messages are compared in English; the default language is zh-hans."""
+    settings.LANGUAGE_CODE = "en"
+
+
 TODAY = D(2026, 11, 21)
 
 

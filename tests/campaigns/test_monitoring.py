@@ -23,14 +23,15 @@ needed: running out, 5 / 2 = 2.5 hours of cover. S2 (stock 1000) is fine.
 import datetime
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 from django.core.exceptions import ValidationError
 
 from campaigns.models import CampaignHour
-from campaigns.monitoring import campaign_pace, hourly_curve, hourly_facts
+from campaigns.monitoring import campaign_pace, hour_buckets, hourly_curve, hourly_facts
 from campaigns.services import campaign_hours_refresh
 from opsdesk.channels import Channel
-from tests.campaigns.shop import D, at, pay, visit
+from tests.campaigns.shop import SHANGHAI, D, at, pay, visit
 from tests.factories import (
     CampaignFactory,
     CustomerFactory,
@@ -40,6 +41,14 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Service messages are compared in English; the default language is zh-hans."""
+    settings.LANGUAGE_CODE = "en"
+
+
 NOV10 = D(2026, 11, 10)
 
 
@@ -208,3 +217,45 @@ def test_a_daylight_saving_day_has_25_hours():
     )
     assert len(facts) == 25
     assert [f.local_hour for f in facts[:3]] == [0, 1, 1]
+
+
+def test_hour_buckets_over_two_days_start_the_day_counts_again():
+    """Nov 10 23:00-24:00 and Nov 11 00:00-02:00 (Shanghai) in one call, as the demo does.
+
+    A pays at 23:10 and again at 00:20, B at 01:30; visitor v1 at 23:05 and 00:05, v2 at 01:40;
+    an order at 02:10 is after the hours and is ignored. Day counts restart at midnight: A is
+    a new buyer of Nov 11 at 00:00, v1 a new visitor of it."""
+    zone = SHANGHAI
+    hours = [at(NOV10, 23), at(D(2026, 11, 11), 0), at(D(2026, 11, 11), 1)]
+    hours = [hour.astimezone(datetime.UTC) for hour in hours]
+    nov11 = D(2026, 11, 11)
+    orders = pd.DataFrame(
+        {
+            "at": [at(NOV10, 23, 10), at(nov11, 0, 20), at(nov11, 1, 30), at(nov11, 2, 10)],
+            "cents": [10_00, 20_50, 5_00, 99_00],
+            "customer": ["A", "A", "B", "C"],
+        }
+    )
+    events = pd.DataFrame(
+        {
+            "at": [at(NOV10, 23, 5), at(D(2026, 11, 11), 0, 5), at(D(2026, 11, 11), 1, 40)],
+            "visitor": ["v1", "v1", "v2"],
+        }
+    )
+    facts = hour_buckets(zone=zone, hours=hours, orders=orders, events=events)
+    assert [
+        (f.local_hour, f.gmv, f.paid_orders, f.paying_buyers, f.uv, f.day_buyers, f.day_uv)
+        for f in facts
+    ] == [
+        (23, Decimal("10.00"), 1, 1, 1, 1, 1),
+        (0, Decimal("20.50"), 1, 1, 1, 1, 1),  # a new day: A and v1 count again
+        (1, Decimal("5.00"), 1, 1, 1, 2, 2),
+    ]
+
+
+def test_hour_buckets_of_no_facts_are_zero_hours():
+    hours = [at(NOV10, 0).astimezone(datetime.UTC)]
+    empty_orders = pd.DataFrame({"at": [], "cents": [], "customer": []})
+    empty_events = pd.DataFrame({"at": [], "visitor": []})
+    (fact,) = hour_buckets(zone=SHANGHAI, hours=hours, orders=empty_orders, events=empty_events)
+    assert (fact.gmv, fact.paid_orders, fact.uv, fact.day_uv) == (Decimal("0.00"), 0, 0, 0)

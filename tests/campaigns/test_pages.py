@@ -10,12 +10,18 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from campaigns.models import Campaign, CampaignHour, LineupItem
+from campaigns.models import Campaign, CampaignHour, LineupItem, Mechanic
 from opsdesk.exports import XLSX_TYPE
 from opsdesk.models import AuditEntry
 from opsdesk.roles import Role
 from tests.campaigns.shop import SHANGHAI, D, build_campaign_shop
-from tests.factories import CampaignFactory, LineupItemFactory, MembershipFactory, StoreFactory
+from tests.factories import (
+    CampaignFactory,
+    LineupItemFactory,
+    MechanicFactory,
+    MembershipFactory,
+    StoreFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -235,3 +241,49 @@ def test_calendar_flags_lineup_stock_below_planned_units(client, monkeypatch):
     page = client.get(reverse("campaign_list")).content.decode()
     assert 'data-testid="stock-short"' in page
     assert "Double 12: 1 lineup SKU has less stock than planned." in page
+
+
+def test_mechanics_are_added_and_removed_on_the_campaign_page(client, shop, monkeypatch):
+    freeze(monkeypatch, D(2026, 11, 1))
+    login(client, shop.store, role=Role.OPERATOR, username="op")
+    detail = reverse("campaign_detail", args=[shop.camp.pk])
+    assert 'id="mechanic-form"' in client.get(detail).content.decode()
+    add = reverse("campaign_mechanic_add", args=[shop.camp.pk])
+    response = client.post(
+        add,
+        {"kind": "full_reduction", "threshold": "300", "amount": "50", "description": "满300减50"},
+    )
+    assert response.status_code == 302
+    mechanic = Mechanic.objects.get(campaign=shop.camp)
+    assert (mechanic.threshold, mechanic.amount, mechanic.description) == (
+        Decimal("300.00"),
+        Decimal("50.00"),
+        "满300减50",
+    )
+    page = client.get(detail).content.decode()
+    assert '<tr data-mechanic="full_reduction">' in page and "¥300.00" in page
+
+    # A deposit without its inflated value is refused with the reason, nothing written.
+    refused = client.post(add, {"kind": "deposit", "amount": "50"}, follow=True)
+    assert "Inflated deposit value: Deposit pre-sale needs this." in refused.content.decode()
+    assert Mechanic.objects.filter(campaign=shop.camp).count() == 1
+
+    client.post(reverse("campaign_mechanic_remove", args=[shop.camp.pk, mechanic.pk]))
+    assert not Mechanic.objects.filter(campaign=shop.camp).exists()
+    assert AuditEntry.objects.filter(action__startswith="mechanic.").count() == 2
+
+
+def test_an_analyst_cannot_add_mechanics_nor_touch_another_stores(client, shop):
+    login(client, shop.store, role=Role.ANALYST, username="analyst")
+    add = reverse("campaign_mechanic_add", args=[shop.camp.pk])
+    assert client.post(add, {"kind": "coupon", "amount": "5"}).status_code == 403
+    assert (
+        'id="mechanic-form"'
+        not in client.get(reverse("campaign_detail", args=[shop.camp.pk])).content.decode()
+    )
+    foreign = MechanicFactory(campaign=CampaignFactory(store=StoreFactory(slug="other")))
+    login(client, shop.store, role=Role.MANAGER, username="boss")
+    remove = reverse("campaign_mechanic_remove", args=[foreign.campaign.pk, foreign.pk])
+    assert client.post(remove).status_code == 404
+    assert Mechanic.objects.filter(pk=foreign.pk).exists()
+    assert not Mechanic.objects.filter(campaign=shop.camp).exists()

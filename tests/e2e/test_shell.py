@@ -23,6 +23,7 @@ from tests.factories import (
     MembershipFactory,
     OrderFactory,
     SkuFactory,
+    StockSnapshotFactory,
     StoreFactory,
     UserFactory,
 )
@@ -59,6 +60,9 @@ def build_store(name: str, slug: str, marker: str, amount: str):
         wrapup_end=today + datetime.timedelta(days=4),
     )
     LineupItemFactory(campaign=campaign, sku=sku, planned_units=50)
+    # the burst starts today: its lineup is checked against the stock it started with, the
+    # nightly snapshot of yesterday
+    StockSnapshotFactory(sku=sku, day=today - datetime.timedelta(days=1), stock=5)
     # the overview reads the rolled-up tables: roll yesterday up, as the nightly job does
     rollup_range(store=store, start=yesterday_noon.date(), end=yesterday_noon.date())
     return store
