@@ -398,7 +398,7 @@ class CampaignViewSet(ReportResponseMixin, *_CRUD, StoreScopedViewSet):
         body.is_valid(raise_exception=True)
         day = body.validated_data["day"]
         _check_monitored(campaign, day)
-        hours = campaign_hours_refresh(campaign=campaign, day=day)
+        hours = campaign_hours_refresh(campaign=campaign, day=day, actor=self.actor)
         return Response(RefreshResultSerializer({"day": day, "hours": hours}).data)
 
     @report_schema(

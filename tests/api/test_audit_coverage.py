@@ -75,6 +75,7 @@ def ctx(world):
         spare=spare,
         campaign=world.a[Campaign],
         item=world.a[LineupItem],
+        mechanic=world.a[Mechanic],
         sku=world.a[Sku],
         customer=world.a[Customer],
         run=world.a[ImportRun],
@@ -244,6 +245,17 @@ PAGE_POSTS: dict[str, Write | NoStoreWrite] = {
     "campaign_lineup_remove": Write(
         ("lineup.remove",), lambda c: ({"campaign_id": c.campaign.pk, "item_id": c.item.pk}, {})
     ),
+    "campaign_mechanic_add": Write(
+        ("mechanic.create",),
+        lambda c: (
+            {"campaign_id": c.campaign.pk},
+            {"kind": "full_reduction", "threshold": "300", "amount": "40"},
+        ),
+    ),
+    "campaign_mechanic_remove": Write(
+        ("mechanic.delete",),
+        lambda c: ({"campaign_id": c.campaign.pk, "mechanic_id": c.mechanic.pk}, {}),
+    ),
     "campaign_monitor_refresh": Write(
         ("campaign.monitor_refresh",),
         lambda c: ({"campaign_id": c.campaign.pk}, {"day": c.campaign.burst_start.isoformat()}),
@@ -301,6 +313,7 @@ def page_kwargs(pattern: URLPattern, ctx) -> dict:
     values = {
         "campaign_id": ctx.campaign.pk,
         "item_id": ctx.item.pk,
+        "mechanic_id": ctx.mechanic.pk,
         "sku_id": ctx.sku.pk,
         "finding_id": ctx.finding.pk,
         "term_id": ctx.term.pk,
