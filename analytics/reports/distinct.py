@@ -8,8 +8,11 @@ range, buckets (runs of days), channels, or both — is counted from them in num
 adding daily values.
 """
 
+import bisect
 import datetime
 from dataclasses import dataclass
+
+import numpy as np
 
 from analytics import idsets
 from analytics.models import BuyerSet, VisitorSet
@@ -32,23 +35,45 @@ _VISITOR_COUNTS = ("uv", "cart_visitors", "order_visitors", "pay_visitors")
 
 
 class RangeSets:
-    """The visitor and buyer sets of a store and range, read once and decoded once."""
+    """The visitor and buyer sets of a store and range, read once and decoded once: every id
+    of a kind of set in one array, with the day and channel of the row it came from, so each
+    grouping is counted in a few vectorised passes (``idsets.distinct_per_group``)."""
 
     def __init__(self, *, store_id: int, start: datetime.date, end: datetime.date) -> None:
         self.start, self.end = start, end
         unit = {"store_id": store_id, "day__range": (start, end)}
-        self.visitors = [
-            (day, channel, [idsets.unpack(blob) for blob in blobs])
-            for day, channel, *blobs in VisitorSet.objects.filter(**unit).values_list(
-                "day", "channel", *_VISITOR_SETS
-            )
+        visitor_rows = list(
+            VisitorSet.objects.filter(**unit).values_list("day", "channel", *_VISITOR_SETS)
+        )
+        self._visitor_keys = [(row[0], row[1]) for row in visitor_rows]
+        #: Per kind of set: (ids, position of each id's row in ``_visitor_keys``).
+        self._visitor_sets = [
+            idsets.unpack_many(row[2 + i] for row in visitor_rows)
+            for i in range(len(_VISITOR_SETS))
         ]
-        self.buyers = [
-            (day, channel, idsets.unpack(buyers), idsets.unpack(orders))
-            for day, channel, buyers, orders in BuyerSet.objects.filter(**unit).values_list(
-                "day", "channel", "buyers", "orders"
-            )
-        ]
+        buyer_rows = list(
+            BuyerSet.objects.filter(**unit).values_list("day", "channel", "buyers", "orders")
+        )
+        self._buyer_keys = [(row[0], row[1]) for row in buyer_rows]
+        self._buyers = idsets.unpack_many(row[2] for row in buyer_rows)
+        # Each buyer's paid orders, aligned with the buyer ids (same rows, same lengths).
+        self._orders = idsets.unpack_many(row[3] for row in buyer_rows)[0]
+
+    @staticmethod
+    def _groups(
+        row_keys: list[tuple[datetime.date, str]],
+        bucket_ends: list[datetime.date] | None,
+        by_channel: bool,
+    ) -> tuple[np.ndarray, list[Key]]:
+        """The group of each row, and the key of each group."""
+        keys: dict[Key, int] = {}
+        row_groups = np.empty(len(row_keys), dtype=np.int64)
+        ends = [end.toordinal() for end in bucket_ends] if bucket_ends else None
+        for position, (day, channel) in enumerate(row_keys):
+            bucket = bisect.bisect_left(ends, day.toordinal()) if ends else None
+            key = (bucket, channel if by_channel else None)
+            row_groups[position] = keys.setdefault(key, len(keys))
+        return row_groups, list(keys)
 
     def counts(
         self, *, bucket_ends: list[datetime.date] | None = None, by_channel: bool = False
@@ -59,33 +84,24 @@ class RangeSets:
         (bucket ``i`` is ``(bucket_ends[i-1], bucket_ends[i]]``); without it the key's bucket
         is ``None``. Without ``by_channel`` the key's channel is ``None`` and a visitor or buyer
         seen through several channels counts once."""
-
-        def key_of(day: datetime.date, channel: str) -> Key:
-            bucket = None
-            if bucket_ends:
-                bucket = next(i for i, last in enumerate(bucket_ends) if day <= last)
-            return bucket, channel if by_channel else None
-
         found: dict[Key, dict[str, int]] = {}
-        visitor_groups: dict[Key, list[list]] = {}
-        for day, channel, arrays in self.visitors:
-            visitor_groups.setdefault(key_of(day, channel), []).append(arrays)
-        for key, group in visitor_groups.items():
-            values = [
-                idsets.distinct_count_arrays([arrays[i] for arrays in group])
-                for i in range(len(_VISITOR_SETS))
-            ]
+        row_groups, keys = self._groups(self._visitor_keys, bucket_ends, by_channel)
+        per_set = [
+            idsets.distinct_per_group(ids, row_groups[rows], len(keys))
+            for ids, rows in self._visitor_sets
+        ]
+        for group, key in enumerate(keys):
+            values = [int(counts[group]) for counts in per_set]
             if values[0]:
                 found[key] = dict(zip(_VISITOR_COUNTS, values, strict=True))
-        buyer_groups: dict[Key, tuple[list, list]] = {}
-        for day, channel, buyers, orders in self.buyers:
-            ids, counts = buyer_groups.setdefault(key_of(day, channel), ([], []))
-            ids.append(buyers)
-            counts.append(orders)
-        for key, (ids, counts) in buyer_groups.items():
-            per_buyer = idsets.counts_by_id(ids, counts)
-            if len(per_buyer):
+        row_groups, keys = self._groups(self._buyer_keys, bucket_ends, by_channel)
+        buyer_ids, rows = self._buyers
+        paying, repeat = idsets.totals_per_group(
+            buyer_ids, self._orders, row_groups[rows], len(keys)
+        )
+        for group, key in enumerate(keys):
+            if paying[group]:
                 found.setdefault(key, {}).update(
-                    paying_buyers=len(per_buyer), repeat_buyers=int((per_buyer >= 2).sum())
+                    paying_buyers=int(paying[group]), repeat_buyers=int(repeat[group])
                 )
         return {key: DistinctCounts(**values) for key, values in found.items()}

@@ -77,3 +77,48 @@ def test_counts_by_id_adds_up_per_id(sets, dense):
 def counting_path(bitmap: bool):
     """Force the bitmap (whenever the span allows it) or the hash-based path."""
     return mock.patch.object(idsets, "BITMAP_MINIMUM", 0 if bitmap else 10**9)
+
+
+def test_unpack_many_decodes_every_blob_in_order_with_its_row():
+    blobs = [idsets.pack([4, 9]), None, idsets.pack([2**40]), idsets.pack([1, 2, 3])]
+    ids, rows = idsets.unpack_many(blobs)
+    assert ids.tolist() == [4, 9, 2**40, 1, 2, 3]
+    assert rows.tolist() == [0, 0, 2, 3, 3, 3]  # the empty set (row 1) has no ids
+    empty_ids, empty_rows = idsets.unpack_many([])
+    assert empty_ids.tolist() == [] and empty_rows.tolist() == []
+
+
+grouped_rows_st = st.lists(
+    st.tuples(st.integers(0, 3), st.dictionaries(st.integers(0, 200), st.integers(1, 3))),
+    max_size=12,
+)
+
+
+def grouped_path(dense: bool):
+    """Force the dense table or the sorting path of the grouped counts."""
+    return mock.patch.object(idsets, "GROUPED_CELLS", 10**9 if dense else 0)
+
+
+@settings(max_examples=80, deadline=None)
+@given(rows=grouped_rows_st, offset=st.sampled_from([0, 10**12]), dense=st.booleans())
+def test_grouped_counts_equal_a_brute_force_union_per_group(rows, offset, dense):
+    # Each row is one set (a day-channel's buyers with their paid orders) in group 0..3.
+    blobs = [idsets.pack(sorted(offset + i for i in members)) for _group, members in rows]
+    orders = [idsets.pack([members[i] for i in sorted(members)]) for _group, members in rows]
+    ids, row_of = idsets.unpack_many(blobs)
+    values = idsets.unpack_many(orders)[0]
+    groups = np.array([group for group, _members in rows], dtype=np.int64)[row_of]
+    expected_distinct, expected_repeat = [0] * 4, [0] * 4
+    for group in range(4):
+        totals: dict[int, int] = {}
+        for row_group, members in rows:
+            if row_group == group:
+                for member, count in members.items():
+                    totals[member] = totals.get(member, 0) + count
+        expected_distinct[group] = len(totals)
+        expected_repeat[group] = sum(1 for total in totals.values() if total >= 2)
+    with grouped_path(dense):
+        assert idsets.distinct_per_group(ids, groups, 4).tolist() == expected_distinct
+        paying, repeat = idsets.totals_per_group(ids, values, groups, 4)
+    assert paying.tolist() == expected_distinct
+    assert repeat.tolist() == expected_repeat
