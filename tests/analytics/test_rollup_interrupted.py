@@ -9,7 +9,6 @@ process must share the database), which is what a worker killed mid-task does.
 
 import os
 import signal
-import subprocess
 import sys
 import time
 from decimal import Decimal
@@ -25,7 +24,7 @@ from analytics.rollups.services import rollup_day
 from tests.analytics.handworked import D1, SHANGHAI, at, build_shop
 from tests.analytics.test_rollups import snapshot
 from tests.factories import OrderFactory, OrderLineFactory
-from tests.opsdesk.test_celery_worker import database_url, die_with_parent
+from tests.opsdesk.test_celery_worker import database_url, start_process
 
 # D1 of the hand-worked store A (tests/analytics/handworked.py): the one order paid that day is
 # O1, 200.00 (O2 was placed on D1 but paid on D2); the late order below adds 100.00.
@@ -137,17 +136,7 @@ def test_a_rollup_process_killed_mid_transaction_leaves_the_old_rows(transaction
         environment.pop("REDIS_URL", None)
         command = [sys.executable, "manage.py", "rollup", "--store", shop.a.slug]
         command += ["--from", D1.isoformat(), "--to", D1.isoformat()]
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                command,
-                cwd=settings.BASE_DIR,
-                env=environment,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=die_with_parent if sys.platform == "linux" else None,
-            )
+        process = start_process(command, environment=environment, log_path=log_path)
         deadline = time.monotonic() + 60
         backend = None
         while time.monotonic() < deadline:

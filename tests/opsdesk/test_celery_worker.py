@@ -109,6 +109,12 @@ def start_worker(*, queue: str, hostname: str, log_path: Path) -> subprocess.Pop
         "--without-gossip",
         "--without-mingle",
     ]
+    return start_process(command, environment=environment, log_path=log_path)
+
+
+def start_process(command: list[str], *, environment: dict, log_path: Path) -> subprocess.Popen:
+    """Run ``command`` in the project folder, in its own process group, its output to
+    ``log_path``; it dies with the test process."""
     with log_path.open("wb") as log:
         return subprocess.Popen(
             command,
