@@ -203,6 +203,8 @@ def test_review_page_and_its_exports(client, shop, monkeypatch):
     assert rows[0] == ["Section", "Item", "Measure", "Value"]
     assert ["Gap vs plan", "", "Traffic effect", "-621.26"] in rows
     assert ["Stockouts", "S2", "Lost sales", "1000.00"] in rows
+    # Money to the cent, whatever the database's sum returns (SQLite: 15 places).
+    assert ["Target vs actual", "", "Refunds by the end of the wrap-up", "100.00"] in rows
     xlsx = client.get(reverse("campaign_review_export", args=[shop.camp.pk]), {"format": "xlsx"})
     assert xlsx["Content-Type"] == XLSX_TYPE
     bad = client.get(reverse("campaign_review_export", args=[shop.camp.pk]), {"format": "pdf"})
