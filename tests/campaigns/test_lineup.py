@@ -159,3 +159,51 @@ def store_skus(store):
     from catalog.models import Sku
 
     return Sku.objects.filter(store=store)
+
+
+def test_a_manager_accepts_the_suggested_lineup_on_the_page(store, client, monkeypatch):
+    """The lineup page lists HI and AT8 (not LO at 7.69%, not the off-shelf SKU), flags AT8's
+    stock (2 < 3 expected); accepting both, AT8 with 4 units typed in and HI with the
+    suggested 2, saves who chose them; removing AT8 leaves HI."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from opsdesk.roles import Role
+    from tests.campaigns.shop import SHANGHAI
+    from tests.factories import MembershipFactory
+
+    noon = at(TODAY, 12, zone=SHANGHAI)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: noon)
+    user = MembershipFactory(store=store, role=Role.MANAGER, user__username="boss").user
+    client.force_login(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    campaign = _campaign(store)
+    skus = {sku.code: sku for sku in store_skus(store)}
+    url = reverse("campaign_lineup", args=[campaign.pk])
+
+    page = client.get(url).content.decode()
+    assert '<tr data-sku="HI">' in page
+    assert '<tr data-sku="AT8" class="row-flagged">' in page
+    assert 'data-sku="LO"' not in page and 'data-sku="OFF"' not in page
+
+    response = client.post(
+        url,
+        {"sku": [skus["HI"].pk, skus["AT8"].pk], f"units-{skus['AT8'].pk}": "4"},
+    )
+    assert response.status_code == 302
+    assert sorted(
+        LineupItem.objects.filter(campaign=campaign).values_list(
+            "sku__code", "planned_units", "chosen_by__username"
+        )
+    ) == [("AT8", 4, "boss"), ("HI", 2, "boss")]
+
+    # Accepting a SKU already in the lineup is refused: nothing is written twice.
+    again = client.post(url, {"sku": [skus["HI"].pk]})
+    assert again.status_code == 400
+    assert LineupItem.objects.filter(campaign=campaign).count() == 2
+
+    item = LineupItem.objects.get(campaign=campaign, sku=skus["AT8"])
+    client.post(reverse("campaign_lineup_remove", args=[campaign.pk, item.pk]))
+    assert list(
+        LineupItem.objects.filter(campaign=campaign).values_list("sku__code", flat=True)
+    ) == ["HI"]
