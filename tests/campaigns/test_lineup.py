@@ -207,3 +207,21 @@ def test_a_manager_accepts_the_suggested_lineup_on_the_page(store, client, monke
     assert list(
         LineupItem.objects.filter(campaign=campaign).values_list("sku__code", flat=True)
     ) == ["HI"]
+
+
+@pytest.mark.parametrize(
+    ("buyers", "visitors", "expected"),
+    [
+        (2, 25, True),  # 8% exactly
+        (8, 100, True),
+        (7, 100, False),
+        # 7.99995%: 0.080000 when rounded to 6 places, still below 8%.
+        (159_999, 2_000_000, False),
+        (160_000, 2_000_000, True),
+        (1, 0, False),  # no visitors, no conversion
+    ],
+)
+def test_the_minimum_is_compared_exactly(buyers, visitors, expected):
+    from campaigns.lineup import meets_minimum
+
+    assert meets_minimum(buyers, visitors, Decimal("0.080")) is expected
