@@ -89,6 +89,7 @@ def test_monitoring_refresh_and_read(shop, monkeypatch):
     assert refreshed.json() == {"day": "2026-11-10", "hours": 7}
     body = client.get(url(shop, "monitoring"), {"day": "2026-11-10"}).json()
     assert (body["gmv"], body["day_target"], body["behind_pace"]) == ("800.00", "1000.00", True)
+    assert (body["burst_gmv"], body["burst_progress"]) == ("800.00", "0.800000")
     assert [h["gmv"] for h in body["hours"][:4]] == ["400.00", "0.00", "0.00", "200.00"]
     bad = client.post(url(shop, "monitoring"), {"day": "2026-12-01"}, format="json")
     assert bad.status_code == 400

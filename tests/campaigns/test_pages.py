@@ -14,6 +14,7 @@ from campaigns.models import Campaign, CampaignHour, LineupItem, Mechanic
 from opsdesk.exports import XLSX_TYPE
 from opsdesk.models import AuditEntry
 from opsdesk.roles import Role
+from opsdesk.templatetags.opsdesk_ui import share
 from tests.campaigns.shop import SHANGHAI, D, build_campaign_shop
 from tests.factories import (
     CampaignFactory,
@@ -180,6 +181,9 @@ def test_monitoring_page_after_a_refresh(client, shop, monkeypatch):
     # day: 1000 by 03:00, 800 made -> behind; projected 800 / 100% = 800.
     assert 'data-testid="behind-pace"' in page
     assert 'data-testid="projected">¥800.00<' in page
+    # The one-day burst so far: 800 of the 1000 target.
+    assert 'data-testid="burst-gmv">¥800.00<' in page
+    assert f'data-testid="burst-progress">{share(Decimal("0.800000"))}<' in page
 
 
 def test_monitoring_a_day_outside_the_campaign_is_a_clear_error(client, shop):
