@@ -225,3 +225,15 @@ def test_the_minimum_is_compared_exactly(buyers, visitors, expected):
     from campaigns.lineup import meets_minimum
 
     assert meets_minimum(buyers, visitors, Decimal("0.080")) is expected
+
+
+def test_expected_units_are_lifted_by_the_baseline_uplift(store, monkeypatch):
+    """With an uplift of 2.5 (its own computation is tested above): HI 15 / 30 x 3 x 2.5 =
+    3.75 -> 4 (stock 100: ok); AT8 30 / 30 x 3 x 2.5 = 7.5 -> 8 (stock 2: short)."""
+    monkeypatch.setattr("campaigns.lineup.baseline_uplift", lambda **_: Decimal("2.500"))
+    result = lineup_suggestions(store=store, campaign=_campaign(store), today=TODAY)
+    assert result.uplift == Decimal("2.500")
+    assert [(s.code, s.expected_units, s.stock_ok) for s in result.suggestions] == [
+        ("HI", 4, True),
+        ("AT8", 8, False),
+    ]
