@@ -115,7 +115,9 @@ def test_an_analyst_cannot_refresh_or_accept(shop):
 
 
 def test_accept_lineup_items_through_the_api(shop):
-    client = api(shop.store)
+    manager = MembershipFactory(store=shop.store, role=Role.MANAGER, user__username="boss").user
+    client = APIClient()
+    client.force_authenticate(manager)
     response = client.post(
         url(shop, "lineup-suggestions"),
         {"items": [{"sku": shop.skus["S3"].pk, "planned_units": 4}]},
@@ -123,6 +125,9 @@ def test_accept_lineup_items_through_the_api(shop):
     )
     assert response.status_code == 201
     assert [(i["sku_code"], i["planned_units"]) for i in response.json()] == [("S3", 4)]
+    # Saved with who chose it: the token's user.
+    item = LineupItem.objects.get(campaign=shop.camp, sku=shop.skus["S3"])
+    assert (item.chosen_by, response.json()[0]["chosen_by"]) == (manager, "boss")
     again = client.post(
         url(shop, "lineup-suggestions"),
         {"items": [{"sku": shop.skus["S3"].pk, "planned_units": 1}]},
