@@ -62,6 +62,13 @@ def _gmv_per_day(store: Store, start: datetime.date, end: datetime.date) -> Deci
     return result.totals.gmv / days
 
 
+def meets_minimum(buyers: int, visitors: int, minimum: Decimal) -> bool:
+    """buyers / visitors >= ``minimum``, compared exactly (``buyers >= minimum x visitors``),
+    not on the conversion rounded to 6 places, which would let 0.0799995 pass as 8%; no
+    visitors, no conversion."""
+    return visitors > 0 and Decimal(buyers) >= minimum * visitors
+
+
 def baseline_uplift(*, store: Store, campaign: Campaign) -> Decimal:
     """Burst GMV per day of the baseline / GMV per day of the 30 days before its pre-heat, to
     3 places; 1 without a baseline or when either side has no rolled-up GMV."""
@@ -90,11 +97,7 @@ def lineup_suggestions(
     minimum = store.lineup_min_conversion
     uplift = baseline_uplift(store=store, campaign=campaign)
     burst_days = (campaign.burst_end - campaign.burst_start).days + 1
-    rows = [
-        row
-        for row in result.skus
-        if row.conversion_rate is not None and row.conversion_rate >= minimum
-    ]
+    rows = [row for row in result.skus if meets_minimum(row.buyers, row.visitors, minimum)]
     skus = {
         sku.pk: sku
         for sku in Sku.objects.filter(

@@ -14,6 +14,10 @@ curve (share of GMV per local hour over the ``CURVE_DAYS`` days before the campa
 pre-heat), else evenly. Shares are normalised over the hours the day really has (23 or 25 on a
 daylight-saving change).
 
+Cumulative progress: the day's GMV so far against the day target and, on a burst day, the
+burst's GMV so far (the stored hours of its earlier days plus today's) against the campaign's
+GMV target.
+
 Projected finish at the current pace = GMV so far / the curve's share of the day that has
 passed (complete hours only). "Behind pace": GMV so far below the cumulative target of the
 complete hours. "Stock running out": a lineup SKU whose stock is below its units per hour over
@@ -271,6 +275,11 @@ class Pace:
     behind_pace: bool
     stock_alerts: tuple[StockAlert, ...]
     refreshed_at: datetime.datetime | None
+    #: Burst days only: GMV of the burst from its first day up to this day's last computed
+    #: hour (the stored hours of the earlier burst days plus this day's), and that against
+    #: the campaign's GMV target (the whole burst's); None on pre-heat days / without target.
+    burst_gmv: Decimal | None = None
+    burst_progress: Decimal | None = None
 
 
 def monitored_days(campaign: Campaign) -> list[datetime.date]:
@@ -422,6 +431,17 @@ def campaign_pace(
     if target:
         progress = (cumulative / target).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
     behind = target_so_far is not None and gmv_complete < target_so_far
+    burst_gmv = burst_progress = None
+    if is_burst_day:
+        earlier = CampaignHour.objects.filter(
+            store=store, campaign=campaign, local_day__gte=campaign.burst_start, local_day__lt=day
+        ).aggregate(total=Sum("gmv"))["total"] or Decimal(0)
+        # To the cent: SQLite's sum of decimals comes back with 15 places.
+        burst_gmv = (earlier + cumulative).quantize(CENT, rounding=ROUND_HALF_UP)
+        if campaign.gmv_target:
+            burst_progress = (burst_gmv / campaign.gmv_target).quantize(
+                Decimal("0.000001"), rounding=ROUND_HALF_UP
+            )
     running = campaign.preheat_start <= today <= campaign.burst_end
     alerts = stock_alerts(store=store, campaign=campaign, now=now) if running else []
     return Pace(
@@ -439,4 +459,6 @@ def campaign_pace(
         behind_pace=behind,
         stock_alerts=tuple(alerts),
         refreshed_at=max((row.computed_at for row in rows), default=None),
+        burst_gmv=burst_gmv,
+        burst_progress=burst_progress,
     )

@@ -401,7 +401,9 @@ def campaign_review(
             order__paid_at__gte=start,
             order__paid_at__lt=end,
             refunded_at__lt=day_bounds(store.zone, campaign.wrapup_end)[1],
-        ).aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+        ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
+        # To the cent: SQLite's sum of decimals comes back with 15 places.
+        refund_amount = refund_amount.quantize(CENT, rounding=ROUND_HALF_UP)
         refund_rate = rate(refund_amount, totals.gmv)
     target = campaign.gmv_target
     return CampaignReview(

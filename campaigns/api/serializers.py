@@ -439,6 +439,16 @@ class PaceSerializer(serializers.Serializer):
     refreshed_at = StoreDateTimeField(
         allow_null=True, help_text="When the hours were last computed."
     )
+    burst_gmv = _money(
+        "Burst days only: GMV of the burst from its first day to this day's last computed "
+        "hour; null on a pre-heat day.",
+        allow_null=True,
+    )
+    burst_progress = serializers.DecimalField(
+        help_text="burst_gmv / the campaign's GMV target; null on a pre-heat day or without a "
+        "target.",
+        **RATE,
+    )
 
 
 class EffectsSerializer(serializers.Serializer):

@@ -152,6 +152,8 @@ _PACE_SUMMARY_FIELDS = [
     "progress",
     "behind_pace",
     "refreshed_at",
+    "burst_gmv",
+    "burst_progress",
 ]
 _ALERT_FIELDS = [
     "sku_id",

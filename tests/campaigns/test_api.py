@@ -89,6 +89,7 @@ def test_monitoring_refresh_and_read(shop, monkeypatch):
     assert refreshed.json() == {"day": "2026-11-10", "hours": 7}
     body = client.get(url(shop, "monitoring"), {"day": "2026-11-10"}).json()
     assert (body["gmv"], body["day_target"], body["behind_pace"]) == ("800.00", "1000.00", True)
+    assert (body["burst_gmv"], body["burst_progress"]) == ("800.00", "0.800000")
     assert [h["gmv"] for h in body["hours"][:4]] == ["400.00", "0.00", "0.00", "200.00"]
     bad = client.post(url(shop, "monitoring"), {"day": "2026-12-01"}, format="json")
     assert bad.status_code == 400
@@ -114,7 +115,9 @@ def test_an_analyst_cannot_refresh_or_accept(shop):
 
 
 def test_accept_lineup_items_through_the_api(shop):
-    client = api(shop.store)
+    manager = MembershipFactory(store=shop.store, role=Role.MANAGER, user__username="boss").user
+    client = APIClient()
+    client.force_authenticate(manager)
     response = client.post(
         url(shop, "lineup-suggestions"),
         {"items": [{"sku": shop.skus["S3"].pk, "planned_units": 4}]},
@@ -122,6 +125,9 @@ def test_accept_lineup_items_through_the_api(shop):
     )
     assert response.status_code == 201
     assert [(i["sku_code"], i["planned_units"]) for i in response.json()] == [("S3", 4)]
+    # Saved with who chose it: the token's user.
+    item = LineupItem.objects.get(campaign=shop.camp, sku=shop.skus["S3"])
+    assert (item.chosen_by, response.json()[0]["chosen_by"]) == (manager, "boss")
     again = client.post(
         url(shop, "lineup-suggestions"),
         {"items": [{"sku": shop.skus["S3"].pk, "planned_units": 1}]},

@@ -204,3 +204,41 @@ def test_seeded_double_11_has_a_full_review_and_double_12_a_plan(settings):
     # 40 days hold no Double 12 2025: the baseline is the latest festival, Double 11.
     assert (coming.baseline, plan.source) == (double_11, "baseline")
     assert plan.implied_uv > 0
+
+
+@pytest.mark.django_db
+def test_seeded_618_has_a_full_review_against_its_baseline(settings):
+    """Data from 2026-02-24 (Queen's Day's pre-heat, 618's baseline) to 2026-07-20 (618's new
+    buyers' 30 days are over on 07-19): the review of 618 is final and complete, its gap split
+    against the plan and the baseline."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    end, days = D(2026, 7, 20), 147
+    call_command(
+        "seed_demo",
+        stores=1,
+        days=days,
+        end=end.isoformat(),
+        orders_per_day=4,
+        no_progress=True,
+        stdout=StringIO(),
+    )
+    store = Store.objects.get()
+    rollup_range(store=store, start=end - (days - 1) * DAY, end=end)
+    festival = Campaign.objects.get(store=store, kind="618", burst_end__lt=end)
+    assert festival.baseline.kind == "queens_day"
+
+    review = campaign_review(store=store, campaign=festival, today=end)
+
+    assert review.stage == "final" and not review.missing_days
+    assert review.gmv > 0 and review.target > 0
+    for effects in (review.vs_plan, review.vs_baseline):
+        assert effects.traffic + effects.conversion + effects.spend_per_buyer == effects.gap
+    assert review.vs_baseline.reference_gmv > 0
+    assert review.pareto and review.lineup and review.new_buyers > 0
+    assert review.new_buyers_returned is not None
+    assert {c.channel for c in review.channels if c.budget is not None}
+    (stockout,) = review.stockouts
+    assert stockout.lost_sales > 0 and stockout.hours_out > 0
+    assert review.refund_amount is not None
+    peak = CampaignHour.objects.filter(campaign=festival, local_day=festival.burst_end)
+    assert peak.count() == 24

@@ -159,3 +159,81 @@ def store_skus(store):
     from catalog.models import Sku
 
     return Sku.objects.filter(store=store)
+
+
+def test_a_manager_accepts_the_suggested_lineup_on_the_page(store, client, monkeypatch):
+    """The lineup page lists HI and AT8 (not LO at 7.69%, not the off-shelf SKU), flags AT8's
+    stock (2 < 3 expected); accepting both, AT8 with 4 units typed in and HI with the
+    suggested 2, saves who chose them; removing AT8 leaves HI."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from opsdesk.roles import Role
+    from tests.campaigns.shop import SHANGHAI
+    from tests.factories import MembershipFactory
+
+    noon = at(TODAY, 12, zone=SHANGHAI)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: noon)
+    user = MembershipFactory(store=store, role=Role.MANAGER, user__username="boss").user
+    client.force_login(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    campaign = _campaign(store)
+    skus = {sku.code: sku for sku in store_skus(store)}
+    url = reverse("campaign_lineup", args=[campaign.pk])
+
+    page = client.get(url).content.decode()
+    assert '<tr data-sku="HI">' in page
+    assert '<tr data-sku="AT8" class="row-flagged">' in page
+    assert 'data-sku="LO"' not in page and 'data-sku="OFF"' not in page
+
+    response = client.post(
+        url,
+        {"sku": [skus["HI"].pk, skus["AT8"].pk], f"units-{skus['AT8'].pk}": "4"},
+    )
+    assert response.status_code == 302
+    assert sorted(
+        LineupItem.objects.filter(campaign=campaign).values_list(
+            "sku__code", "planned_units", "chosen_by__username"
+        )
+    ) == [("AT8", 4, "boss"), ("HI", 2, "boss")]
+
+    # Accepting a SKU already in the lineup is refused: nothing is written twice.
+    again = client.post(url, {"sku": [skus["HI"].pk]})
+    assert again.status_code == 400
+    assert LineupItem.objects.filter(campaign=campaign).count() == 2
+
+    item = LineupItem.objects.get(campaign=campaign, sku=skus["AT8"])
+    client.post(reverse("campaign_lineup_remove", args=[campaign.pk, item.pk]))
+    assert list(
+        LineupItem.objects.filter(campaign=campaign).values_list("sku__code", flat=True)
+    ) == ["HI"]
+
+
+@pytest.mark.parametrize(
+    ("buyers", "visitors", "expected"),
+    [
+        (2, 25, True),  # 8% exactly
+        (8, 100, True),
+        (7, 100, False),
+        # 7.99995%: 0.080000 when rounded to 6 places, still below 8%.
+        (159_999, 2_000_000, False),
+        (160_000, 2_000_000, True),
+        (1, 0, False),  # no visitors, no conversion
+    ],
+)
+def test_the_minimum_is_compared_exactly(buyers, visitors, expected):
+    from campaigns.lineup import meets_minimum
+
+    assert meets_minimum(buyers, visitors, Decimal("0.080")) is expected
+
+
+def test_expected_units_are_lifted_by_the_baseline_uplift(store, monkeypatch):
+    """With an uplift of 2.5 (its own computation is tested above): HI 15 / 30 x 3 x 2.5 =
+    3.75 -> 4 (stock 100: ok); AT8 30 / 30 x 3 x 2.5 = 7.5 -> 8 (stock 2: short)."""
+    monkeypatch.setattr("campaigns.lineup.baseline_uplift", lambda **_: Decimal("2.500"))
+    result = lineup_suggestions(store=store, campaign=_campaign(store), today=TODAY)
+    assert result.uplift == Decimal("2.500")
+    assert [(s.code, s.expected_units, s.stock_ok) for s in result.suggestions] == [
+        ("HI", 4, True),
+        ("AT8", 8, False),
+    ]

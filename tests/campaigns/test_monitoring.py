@@ -159,6 +159,34 @@ def test_not_behind_when_ahead_of_the_curve(burst):
     assert pace.behind_pace is False
 
 
+def test_burst_progress_adds_up_the_burst_days_so_far(burst):
+    """At 00:30 on Nov 11 (the second burst day): Nov 10 made 200 + 100.02 + 80 = 380.02,
+    Nov 11 50 so far (00:20) -> the burst 430.02 of the 2000 target = 21.501%; Nov 10 alone
+    380.02 = 19.001%; a pre-heat day has no burst progress."""
+    store, campaign = burst
+    from catalog.models import Sku
+
+    s2 = Sku.objects.get(store=store, code="S2")
+    nov11 = D(2026, 11, 11)
+    pay(store, CustomerFactory(store=store), at(nov11, 0, 20), Channel.SEARCH, [(s2, 1, 50)])
+    now = at(nov11, 0, 30)
+    for day in (D(2026, 11, 9), NOV10, nov11):
+        campaign_hours_refresh(campaign=campaign, day=day, now=now)
+
+    second = campaign_pace(store=store, campaign=campaign, day=nov11, now=now)
+    assert (second.gmv, second.progress) == (Decimal("50.00"), Decimal("0.050000"))
+    assert (second.burst_gmv, second.burst_progress) == (Decimal("430.02"), Decimal("0.215010"))
+    first = campaign_pace(store=store, campaign=campaign, day=NOV10, now=now)
+    assert (first.burst_gmv, first.burst_progress) == (Decimal("380.02"), Decimal("0.190010"))
+    preheat = campaign_pace(store=store, campaign=campaign, day=D(2026, 11, 9), now=now)
+    assert (preheat.burst_gmv, preheat.burst_progress) == (None, None)
+
+    campaign.gmv_target = None
+    campaign.save()
+    untargeted = campaign_pace(store=store, campaign=campaign, day=nov11, now=now)
+    assert (untargeted.burst_gmv, untargeted.burst_progress) == (Decimal("430.02"), None)
+
+
 def test_pre_heat_day_has_no_target_and_other_days_are_refused(burst):
     store, campaign = burst
     campaign_hours_refresh(campaign=campaign, day=D(2026, 11, 9), now=at(NOV10, 2, 30))

@@ -14,6 +14,7 @@ from campaigns.models import Campaign, CampaignHour, LineupItem, Mechanic
 from opsdesk.exports import XLSX_TYPE
 from opsdesk.models import AuditEntry
 from opsdesk.roles import Role
+from opsdesk.templatetags.opsdesk_ui import share
 from tests.campaigns.shop import SHANGHAI, D, build_campaign_shop
 from tests.factories import (
     CampaignFactory,
@@ -180,6 +181,9 @@ def test_monitoring_page_after_a_refresh(client, shop, monkeypatch):
     # day: 1000 by 03:00, 800 made -> behind; projected 800 / 100% = 800.
     assert 'data-testid="behind-pace"' in page
     assert 'data-testid="projected">¥800.00<' in page
+    # The one-day burst so far: 800 of the 1000 target.
+    assert 'data-testid="burst-gmv">¥800.00<' in page
+    assert f'data-testid="burst-progress">{share(Decimal("0.800000"))}<' in page
 
 
 def test_monitoring_a_day_outside_the_campaign_is_a_clear_error(client, shop):
@@ -203,6 +207,8 @@ def test_review_page_and_its_exports(client, shop, monkeypatch):
     assert rows[0] == ["Section", "Item", "Measure", "Value"]
     assert ["Gap vs plan", "", "Traffic effect", "-621.26"] in rows
     assert ["Stockouts", "S2", "Lost sales", "1000.00"] in rows
+    # Money to the cent, whatever the database's sum returns (SQLite: 15 places).
+    assert ["Target vs actual", "", "Refunds by the end of the wrap-up", "100.00"] in rows
     xlsx = client.get(reverse("campaign_review_export", args=[shop.camp.pk]), {"format": "xlsx"})
     assert xlsx["Content-Type"] == XLSX_TYPE
     bad = client.get(reverse("campaign_review_export", args=[shop.camp.pk]), {"format": "pdf"})

@@ -54,3 +54,30 @@ UTC = datetime.UTC
 def test_phase_at_an_instant_follows_the_store_local_day(zone, instant, phase):
     campaign = CampaignFactory(store=StoreFactory(time_zone=zone))
     assert campaign.phase_at(instant) == phase
+
+
+@pytest.mark.django_db
+def test_the_calendar_shows_each_stores_phase_by_its_own_local_day(client, monkeypatch):
+    """At 2026-10-31 16:00 UTC it is 00:00 on 1 Nov in Shanghai (burst) and 09:00 on 31 Oct
+    in Los Angeles (pre-heat): the same campaign dates are in a different phase per store."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from opsdesk.roles import Role
+    from tests.factories import MembershipFactory
+
+    monkeypatch.setattr(
+        "django.utils.timezone.now", lambda: datetime.datetime(2026, 10, 31, 16, 0, tzinfo=UTC)
+    )
+    found = {}
+    for zone, slug in (("Asia/Shanghai", "shanghai"), ("America/Los_Angeles", "la")):
+        store = StoreFactory(slug=slug, time_zone=zone)
+        CampaignFactory(store=store, name=f"Double 11 {slug}")
+        client.force_login(
+            MembershipFactory(store=store, role=Role.MANAGER, user__username=slug).user
+        )
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        page = client.get(reverse("campaign_list")).content.decode()
+        assert f"Double 11 {slug}" in page
+        found[zone] = [p for p in ("preheat", "burst") if f'class="phase phase-{p}"' in page]
+    assert found == {"Asia/Shanghai": ["burst"], "America/Los_Angeles": ["preheat"]}

@@ -28,6 +28,10 @@ def test_the_beat_schedule_runs_the_fan_out():
     entry = BEAT_SCHEDULE["campaigns-hours-refresh"]
     assert entry["task"] == "campaigns.tasks.refresh_running_campaigns"
     assert entry["task"] in tasks.refresh_running_campaigns.app.tasks
+    # At least hourly (issue 6): every hour of every day, four times an hour.
+    schedule = entry["schedule"]
+    assert schedule.hour == set(range(24)) and schedule.day_of_week == set(range(7))
+    assert schedule.minute == {2, 17, 32, 47}
 
 
 def test_fan_out_uses_each_stores_local_day(monkeypatch):
