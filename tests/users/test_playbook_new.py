@@ -368,3 +368,22 @@ def test_the_playbook_goes_to_the_signed_in_store_whatever_is_posted(stores):
     assert response.status_code == 302
     assert Playbook.objects.get(name="Mine").store == store
     assert_other_store_untouched(other, theirs)
+
+
+def test_the_page_and_its_errors_in_chinese(stores):
+    store, _other, _theirs = stores
+    client = signed_in(store)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+
+    page = client.get(reverse("playbook_new")).content.decode()
+    assert "<h1>新建剧本" in page and "创建剧本" in page and "创建后立即启用" in page
+
+    response = client.post(reverse("playbook_new"), {**BASE, "holdout_share": "1"})
+    assert field_errors(response.content.decode(), "holdout_share") == [
+        "对照组比例必须大于等于 0 且小于 1。"
+    ]
+    client.post(reverse("playbook_new"), BASE)
+    response = client.post(reverse("playbook_new"), BASE)
+    assert field_errors(response.content.decode(), "name") == [
+        "本店已有名为 Cart reminder 的剧本，请换一个名称。"
+    ]
