@@ -84,6 +84,12 @@ def _name_taken(playbook: Playbook) -> bool:
     )
 
 
+def _lock_names(store: Store) -> None:
+    """Lock the store's row until the transaction ends, so two saves cannot both find a name
+    free and both take it (PostgreSQL; SQLite writes one transaction at a time anyway)."""
+    Store.objects.select_for_update().filter(pk=store.pk).first()
+
+
 def _name_error(playbook: Playbook) -> ValidationError:
     return ValidationError(
         {
@@ -108,6 +114,7 @@ def playbook_create(*, store: Store, actor: Actor, **values) -> Playbook:
     changes = field_changes({}, values)
     changes.pop("webhook_secret", None)  # never in the log
     with transaction.atomic():
+        _lock_names(store)
         if _name_taken(playbook):
             raise _name_error(playbook)
         playbook.save()
@@ -132,8 +139,10 @@ def playbook_update(*, playbook: Playbook, actor: Actor, **values) -> Playbook:
     changes = field_changes(before, values)
     changes.pop("webhook_secret", None)  # never in the log
     with transaction.atomic():
-        if "name" in changes and _name_taken(playbook):
-            raise _name_error(playbook)
+        if "name" in changes:
+            _lock_names(playbook.store)
+            if _name_taken(playbook):
+                raise _name_error(playbook)
         playbook.save()
         audit_as(
             actor, store=playbook.store, action="playbook.update", obj=playbook, changes=changes
