@@ -53,6 +53,7 @@ urlpatterns = [
         name="customer_predictions",
     ),
     path("customers/playbooks/", playbook_views.playbook_list, name="playbook_list"),
+    path("customers/playbooks/new/", playbook_views.playbook_new, name="playbook_new"),
     path(
         "customers/playbooks/install/",
         playbook_views.playbooks_install,

@@ -1,6 +1,6 @@
-"""Playbook pages (运营剧本): list, detail with the day's list, hold-out and effect, settings,
-enable/disable, run now (queued as a Celery job whose progress the page polls), export.
-Reading needs VIEW; every write needs EDIT_CUSTOMERS."""
+"""Playbook pages (运营剧本): list, a new playbook, detail with the day's list, hold-out and
+effect, settings, enable/disable, run now (queued as a Celery job whose progress the page
+polls), export. Reading needs VIEW; every write, and the new-playbook page, EDIT_CUSTOMERS."""
 
 import datetime
 
@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from analytics.rfm import SEGMENTS
 from opsdesk.audit import Actor, audit_as
@@ -38,7 +38,7 @@ from .playbooks import (
     playbook_effect,
     playbooks_install_ready_made,
 )
-from .services import EDITABLE, playbook_set_enabled, playbook_update
+from .services import EDITABLE, playbook_create, playbook_set_enabled, playbook_update
 from .tasks import playbook_run_job
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -94,6 +94,38 @@ class PlaybookForm(forms.ModelForm):
             (s.code, s.name_zh if chinese else s.name) for s in SEGMENTS
         ]
 
+    def clean_holdout_share(self):
+        # Said here, on the field, before the model's range constraint gives its generic text.
+        share = self.cleaned_data["holdout_share"]
+        if share is not None and not 0 <= share < 1:
+            raise ValidationError(_("The hold-out share must be at least 0 and below 1."))
+        return share
+
+
+class PlaybookCreateForm(PlaybookForm):
+    """The settings form for a new playbook: the same fields, with the model's defaults
+    (hold-out 10%, cool-down 30 days), and whether to enable it at once (off by default)."""
+
+    enabled = forms.BooleanField(
+        label=gettext_lazy("enable at once"),
+        required=False,
+        help_text=gettext_lazy(
+            "Leave it off to check the settings first; enable it on the playbook's page."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["webhook_secret"].help_text = gettext_lazy(
+            "For a webhook: at least 16 characters; the receiver checks the signature with it."
+        )
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """Put the service's errors on their fields (on the form when it has no such field)."""
+        for field, errors in exc.message_dict.items():
+            for error in errors:
+                self.add_error(field if field in self.fields else None, error)
+
 
 @require_GET
 @store_page
@@ -112,6 +144,39 @@ def playbook_list(request: HttpRequest) -> HttpResponse:
         "tier_labels": dict(Tier.choices),
     }
     return render(request, "users/playbook_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@store_page
+def playbook_new(request: HttpRequest) -> HttpResponse:
+    """Create one of the store's own playbooks (an abandoned-cart reminder, a birthday
+    greeting...): the settings form of the playbook page, blank with the defaults. An invalid
+    form is shown again with its errors (400) and nothing is written."""
+    _require_edit(request)
+    if request.method == "POST":
+        form = PlaybookCreateForm(request.POST)
+        if form.is_valid():
+            values = {name: form.cleaned_data[name] for name in form.Meta.fields}
+            values["enabled"] = form.cleaned_data["enabled"]
+            try:
+                playbook = playbook_create(store=request.store, actor=_actor(request), **values)
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                if playbook.enabled:
+                    text = _("Created the playbook %(name)s; it is enabled.")
+                else:
+                    text = _(
+                        "Created the playbook %(name)s, disabled: enable it when the settings "
+                        "are right."
+                    )
+                messages.success(request, text % {"name": playbook.name})
+                return redirect("playbook_detail", playbook_id=playbook.pk)
+        status = 400
+    else:
+        form = PlaybookCreateForm()
+        status = 200
+    return render(request, "users/playbook_form.html", {"form": form}, status=status)
 
 
 @require_POST

@@ -8,8 +8,10 @@ the latest day from the page):
    the RFM scores as of D; abandoned_cart — an add-to-cart event of a signed-in customer in
    the ``P.cart_hours`` hours before the end of D with no order created by that customer
    after it (up to the end of D); churn_risk — churn risk (1 - P(alive)) of the latest fit
-   at least ``P.churn_threshold``; birthday — birthday (month and day) on D; member_day — D
-   is day ``P.member_day`` of the month: every customer with a member level.
+   at least ``P.churn_threshold``; birthday — birthday (month and day) on D, and on 28
+   February of a common year also the birthdays of 29 February; member_day — D is day
+   ``P.member_day`` of the month, or the month's last day when the month is shorter (day 31
+   is the 30th of April, the 28th or 29th of February): every customer with a member level.
 2. **Cool-down, per trigger**: the store never reaches a customer twice for the same trigger
    within a cool-down. The trigger is the kind with its parameters (``trigger_key``:
    ``entered_tier:dormant``, ``rfm_segment:at_risk``, ``abandoned_cart:24h``,
@@ -43,6 +45,7 @@ proportions, Welch's t for the difference of means; coupon cost = coupon value x
 customers who converted (one coupon used per converting contact).
 """
 
+import calendar
 import datetime
 import hashlib
 import hmac
@@ -57,7 +60,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from scipy import stats
 
@@ -133,11 +136,13 @@ def triggered_customers(*, playbook: Playbook, day: datetime.date) -> list[int]:
             store=store, p_alive__lte=1 - float(playbook.churn_threshold)
         ).values_list("customer_id", flat=True)
     elif kind == TriggerKind.BIRTHDAY:
-        ids = customers.filter(birthday__month=day.month, birthday__day=day.day).values_list(
-            "pk", flat=True
-        )
+        born = Q(birthday__month=day.month, birthday__day=day.day)
+        if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
+            born |= Q(birthday__month=2, birthday__day=29)  # celebrated on the 28th
+        ids = customers.filter(born).values_list("pk", flat=True)
     elif kind == TriggerKind.MEMBER_DAY:
-        if day.day != playbook.member_day:
+        last_day = calendar.monthrange(day.year, day.month)[1]
+        if day.day != min(playbook.member_day, last_day):
             return []
         ids = customers.filter(member_level__isnull=False).values_list("pk", flat=True)
     else:  # pragma: no cover - the check constraint allows nothing else

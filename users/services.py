@@ -1,6 +1,6 @@
-"""Writes of the users app that staff make: playbook settings. (Member levels and points are
-recomputed by ``users.members``, predictions by ``users.prediction``, playbook runs by
-``users.playbooks``.)"""
+"""Writes of the users app that staff make: new playbooks and playbook settings. (Member
+levels and points are recomputed by ``users.members``, predictions by ``users.prediction``,
+playbook runs and the ready-made playbooks by ``users.playbooks``.)"""
 
 from decimal import Decimal
 
@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from analytics.rfm import SEGMENTS_BY_CODE
 from opsdesk.audit import Actor, audit_as, field_changes
+from opsdesk.models import Store
 
 from . import webhooks
 from .models import ActionKind, Playbook, Tier, TriggerKind
@@ -73,6 +74,54 @@ def playbook_validate(playbook: Playbook) -> None:
         raise ValidationError(errors)
 
 
+def _name_taken(playbook: Playbook) -> bool:
+    """True when another playbook of the store already has this name (so the list and the
+    customer page, which name playbooks, stay unambiguous)."""
+    return (
+        Playbook.objects.filter(store_id=playbook.store_id, name=playbook.name)
+        .exclude(pk=playbook.pk)
+        .exists()
+    )
+
+
+def _lock_names(store: Store) -> None:
+    """Lock the store's row until the transaction ends, so two saves cannot both find a name
+    free and both take it (PostgreSQL; SQLite writes one transaction at a time anyway)."""
+    Store.objects.select_for_update().filter(pk=store.pk).first()
+
+
+def _name_error(playbook: Playbook) -> ValidationError:
+    return ValidationError(
+        {
+            "name": _("This store already has a playbook named %(name)s; choose another name.")
+            % {"name": playbook.name}
+        }
+    )
+
+
+def playbook_create(*, store: Store, actor: Actor, **values) -> Playbook:
+    """Create one of the store's own playbooks (no ready-made code) from ``EDITABLE`` fields,
+    disabled unless ``enabled=True`` is given; validated like an edit (``playbook_validate``)
+    and by name (unique within the store), saved with a ``playbook.create`` audit entry in
+    one transaction. Unknown fields are a ``ValueError``; invalid values a ``ValidationError``
+    (nothing written)."""
+    unknown = set(values) - set(EDITABLE)
+    if unknown:
+        raise ValueError(f"not editable: {', '.join(sorted(unknown))}")
+    values.setdefault("enabled", False)
+    playbook = Playbook(store=store, **values)
+    playbook_validate(playbook)
+    changes = field_changes({}, values)
+    changes.pop("webhook_secret", None)  # never in the log
+    with transaction.atomic():
+        _lock_names(store)
+        if _name_taken(playbook):
+            raise _name_error(playbook)
+        playbook.save()
+        audit_as(actor, store=store, action="playbook.create", obj=playbook, changes=changes)
+    return playbook
+
+
 def playbook_update(*, playbook: Playbook, actor: Actor, **values) -> Playbook:
     """Change the playbook's ``EDITABLE`` fields, validate the whole and save with an audit
     entry, in one transaction. Unknown fields are a ``ValueError``; invalid values a
@@ -90,6 +139,10 @@ def playbook_update(*, playbook: Playbook, actor: Actor, **values) -> Playbook:
     changes = field_changes(before, values)
     changes.pop("webhook_secret", None)  # never in the log
     with transaction.atomic():
+        if "name" in changes:
+            _lock_names(playbook.store)
+            if _name_taken(playbook):
+                raise _name_error(playbook)
         playbook.save()
         audit_as(
             actor, store=playbook.store, action="playbook.update", obj=playbook, changes=changes

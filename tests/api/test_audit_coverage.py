@@ -212,6 +212,9 @@ PAGE_POSTS: dict[str, Write | NoStoreWrite] = {
             store=c.store, code="member_day_points"
         ).delete(),
     ),
+    "playbook_new": Write(
+        ("playbook.create",), lambda c: ({}, {**_playbook_form(c), "name": "Own wake-up"})
+    ),
     "playbook_edit": Write(
         ("playbook.update",), lambda c: ({"playbook_id": c.playbook.pk}, _playbook_form(c))
     ),

@@ -7,6 +7,7 @@ import io
 import re
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.conf import settings
 from django.urls import reverse
@@ -160,6 +161,9 @@ def field_text(page: str, name: str) -> str:
 def test_customer_page_shows_every_piece(shop, client):
     store, ann, _stranger, wakeup = shop
     page = client_as(client, store).get(reverse("customer_detail", args=[ann.pk])).content.decode()
+    profile = re.search(r'data-testid="profile">(.*?)</dl>', page, re.S).group(1)
+    assert "上海" in profile  # the region
+    assert '<p class="notes">95折</p>' in page  # the V2 level's benefits text
     assert field_text(page, "level") == "V2 Gold"
     assert field_text(page, "points") == "600"
     assert field_text(page, "order-count") == "2"
@@ -269,6 +273,11 @@ def test_operator_enables_runs_and_exports_the_wakeup_playbook(
     assert first[5] == f"{first[1]}，好久不见！3天内下单立减30元，限时有效。"
     xlsx = client.get(reverse("playbook_export", args=[wakeup.pk, run.pk]), {"format": "xlsx"})
     assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    xlsx_rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert xlsx_rows[0] == rows[0]
+    # The same customers with the same filled-in messages (XLSX cells keep numbers typed).
+    assert sorted((r[0], r[5]) for r in xlsx_rows[1:]) == sorted((r[0], r[5]) for r in rows[1:])
     bad = client.get(reverse("playbook_export", args=[wakeup.pk, run.pk]), {"format": "pdf"})
     assert bad.status_code == 400
 

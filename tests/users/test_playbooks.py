@@ -263,6 +263,34 @@ def test_birthday_and_member_day_triggers(db):
     assert triggered_customers(playbook=member_day, day=D + datetime.timedelta(days=1)) == []
 
 
+def test_leap_day_birthdays_and_member_days_past_the_months_end_still_come(db):
+    """Born 29 Feb 2000: triggered on 28 Feb 2027 (a common year), on 29 Feb 2028 and not on
+    28 Feb 2028. Member day 31: the 30th of April, the 28th of February 2027 and the 29th of
+    February 2028, the 31st of May; never the 30th of May."""
+    store = StoreFactory()
+    leap = CustomerFactory(store=store, birthday=datetime.date(2000, 2, 29))
+    feb28 = CustomerFactory(store=store, birthday=datetime.date(1990, 2, 28))
+    member = CustomerFactory(store=store, member_level=MemberLevelFactory(store=store))
+    birthday = make_playbook(store, trigger=TriggerKind.BIRTHDAY, tier="")
+    date = datetime.date
+    assert triggered_customers(playbook=birthday, day=date(2027, 2, 28)) == [leap.pk, feb28.pk]
+    assert triggered_customers(playbook=birthday, day=date(2028, 2, 28)) == [feb28.pk]
+    assert triggered_customers(playbook=birthday, day=date(2028, 2, 29)) == [leap.pk]
+    assert triggered_customers(playbook=birthday, day=date(2027, 3, 1)) == []
+
+    day_31 = make_playbook(store, trigger=TriggerKind.MEMBER_DAY, tier="", member_day=31)
+    for day, picked in [
+        (date(2027, 4, 30), True),
+        (date(2027, 2, 28), True),
+        (date(2028, 2, 28), False),
+        (date(2028, 2, 29), True),
+        (date(2027, 5, 30), False),
+        (date(2027, 5, 31), True),
+    ]:
+        expected = [member.pk] if picked else []
+        assert triggered_customers(playbook=day_31, day=day) == expected, day
+
+
 def test_abandoned_cart_within_n_hours_without_a_later_order(db):
     store = StoreFactory()
     left, bought, early = (CustomerFactory(store=store) for _ in range(3))

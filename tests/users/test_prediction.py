@@ -149,3 +149,88 @@ def test_the_nightly_task_fits_every_store_and_skips_one_that_cannot_be_fitted(s
     StoreFactory()  # no orders at all
     assert predictions_fit_all_stores() == 2
     assert list(PredictionFit.objects.values_list("store_id", flat=True)) == [store.pk]
+
+
+def test_averages_per_rfm_segment_and_tier_by_hand(db):
+    """Ann champions/high value: P(alive) 0.8, 1.0 purchases, CLV ¥100; Bob champions/high
+    value: 0.6, 3.0, no CLV (too few repeat buyers); Cat at risk, no tier (prospect): 0.2, 0.5,
+    ¥40. Champions: 2 customers, (0.8 + 0.6) / 2 = 0.7, (1 + 3) / 2 = 2.0, CLV ¥100.00 (Bob's
+    missing CLV is left out, not counted as 0); at risk: 1, 0.2, 0.5, ¥40.00; loyal: empty.
+    High value: 2, 0.7; prospect: 1, 0.2. Another store's prediction never counts."""
+    from analytics.models import RfmScore
+
+    store, other = StoreFactory(), StoreFactory()
+    fit_values = {
+        "as_of": AS_OF,
+        "fitted_at": at(SHANGHAI, AS_OF, 3),
+        "customers": 3,
+        "repeat_buyers": 2,
+        "r": 0.2,
+        "alpha": 4,
+        "a": 0.8,
+        "b": 2.4,
+        "log_likelihood": -1,
+        "seconds": 0.1,
+    }
+    fit = PredictionFit.objects.create(store=store, **fit_values)
+    rows = [
+        ("ann", "champions", Tier.HIGH_VALUE, 0.8, 1.0, Decimal("100.00")),
+        ("bob", "champions", Tier.HIGH_VALUE, 0.6, 3.0, None),
+        ("cat", "at_risk", None, 0.2, 0.5, Decimal("40.00")),
+    ]
+    for name, segment, tier, p_alive, purchases, clv in rows:
+        customer = CustomerFactory(store=store, external_id=name)
+        if tier:
+            TierChangeFactory(customer=customer, tier=tier, day=AS_OF)
+        RfmScore.objects.create(
+            store=store,
+            customer=customer,
+            as_of=AS_OF,
+            recency_days=1,
+            frequency=1,
+            monetary=Decimal("1.00"),
+            r_score=5,
+            f_score=5,
+            m_score=5,
+            segment=segment,
+            computed_at=at(SHANGHAI, AS_OF, 3),
+        )
+        CustomerPrediction.objects.create(
+            store=store,
+            customer=customer,
+            fit=fit,
+            repeat_purchases=1,
+            p_alive=p_alive,
+            expected_purchases_90d=purchases,
+            clv_90d=clv,
+        )
+    stranger = CustomerFactory(store=other)
+    other_fit = PredictionFit.objects.create(store=other, **fit_values)
+    CustomerPrediction.objects.create(
+        store=other,
+        customer=stranger,
+        fit=other_fit,
+        repeat_purchases=1,
+        p_alive=0.0,
+        expected_purchases_90d=9.0,
+        clv_90d=Decimal("999.00"),
+    )
+
+    overview = prediction_overview(store=store)
+    segments = {g.code: g for g in overview.by_segment}
+    champions = segments["champions"]
+    assert champions.customers == 2
+    assert champions.average_p_alive == pytest.approx(0.7)
+    assert champions.average_expected_purchases == pytest.approx(2.0)
+    assert champions.average_clv == Decimal("100.00")
+    at_risk = segments["at_risk"]
+    assert (at_risk.customers, at_risk.average_clv) == (1, Decimal("40.00"))
+    assert at_risk.average_p_alive == pytest.approx(0.2)
+    assert at_risk.average_expected_purchases == pytest.approx(0.5)
+    assert (segments["loyal"].customers, segments["loyal"].average_p_alive) == (0, None)
+    tiers = {g.code: g for g in overview.by_tier}
+    assert tiers[Tier.HIGH_VALUE].customers == 2
+    assert tiers[Tier.HIGH_VALUE].average_p_alive == pytest.approx(0.7)
+    assert tiers[Tier.PROSPECT].customers == 1
+    assert tiers[Tier.PROSPECT].average_clv == Decimal("40.00")
+    assert sum(g.customers for g in overview.by_tier) == 3
