@@ -261,3 +261,30 @@ def test_sku_create_scans_on_commit(store, operator, django_capture_on_commit_ca
     assert list(ComplianceFinding.objects.filter(sku=sku).values_list("term", "position")) == [
         ("100%", 0)
     ]
+
+
+@pytest.mark.django_db
+def test_the_seeded_list_on_tricky_text(store, operator, django_capture_on_commit_callbacks):
+    # The handbook's list as a store gets it, applied to a title and a description:
+    # title  "第一次使用，最近上新，纯棉１００％"  -> 第一次 and 最近 are allowed phrases; the
+    #         full-width １００％ (offsets 13..16) is 100%: one finding at 13.
+    # descr. "销量第一 全网最低 最佳口感" -> 第一 at 2; 全网最低 at 5 (not 最低 at 7, not 最 at
+    #         7: leftmost-longest); 最佳 at 10 (not 最).
+    sku = SkuFactory(
+        store=store,
+        title="第一次使用，最近上新，纯棉１００％",
+        description="销量第一 全网最低 最佳口感",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        banned_terms_seed(store=store, actor=Actor(user=operator))
+
+    assert sorted(
+        ComplianceFinding.objects.filter(sku=sku, resolved_at__isnull=True).values_list(
+            "field", "term", "position"
+        )
+    ) == [
+        ("description", "全网最低", 5),
+        ("description", "最佳", 10),
+        ("description", "第一", 2),
+        ("title", "100%", 13),
+    ]
