@@ -561,3 +561,14 @@ def test_price_page_lists_the_price_changes_with_who_when_old_and_new(
         assert when in row and old in row and new in row
         assert f"<td>{operator.get_username()}</td>" in row
     assert "cost up" in rows[1]
+
+
+@pytest.mark.django_db
+def test_sku_list_links_each_price_to_its_price_change_page(operator_client, store):
+    sku = SkuFactory(store=store, code="TEA", price=Decimal("199.00"))
+
+    page = operator_client.get(reverse("sku_list")).content.decode()
+
+    row = page.split('<td class="mono">TEA</td>')[1].split("</tr>")[0]
+    assert f'<a href="{reverse("sku_price", args=[sku.pk])}"' in row
+    assert "¥199.00</a>" in row
