@@ -288,3 +288,36 @@ def test_the_seeded_list_on_tricky_text(store, operator, django_capture_on_commi
         ("description", "第一", 2),
         ("title", "100%", 13),
     ]
+
+
+@pytest.mark.django_db
+def test_the_demo_shop_starts_with_its_findings():
+    # The demo writes its SKUs in bulk (not through the services) with banned terms in some
+    # titles on purpose; seeding scans them, so the compliance page is not empty on the demo.
+    from django.core.management import call_command
+
+    from catalog.compliance import store_terms
+    from catalog.models import Sku
+    from opsdesk.models import Store
+
+    call_command(
+        "seed_demo", stores=1, days=14, end="2025-11-20", orders_per_day=4, no_progress=True
+    )
+
+    store = Store.objects.get()
+    terms = store_terms(store=store)
+    expected = {
+        (sku.pk, field, hit.term, hit.start)
+        for sku in Sku.objects.filter(store=store)
+        for field in ("title", "description")
+        for hit in find_terms(getattr(sku, field), terms)
+    }
+    assert len(expected) >= 3
+    assert (
+        set(
+            ComplianceFinding.objects.filter(store=store, resolved_at__isnull=True).values_list(
+                "sku_id", "field", "term", "position"
+            )
+        )
+        == expected
+    )

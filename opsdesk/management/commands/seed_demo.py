@@ -10,6 +10,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 from tqdm import tqdm
 
+from catalog.compliance import compliance_scan_store
 from opsdesk.demo.generate import (
     DEFAULT_DAYS,
     DEFAULT_ORDERS_PER_DAY,
@@ -117,6 +118,9 @@ class Command(BaseCommand):
                         f"Could not write {spec.slug}; nothing of it was kept: {exc}"
                     ) from exc
             demo_playbooks_seed(store=store, end=frames.last)
+            # Some demo titles carry banned terms on purpose; scan them as the nightly scan
+            # would, so the compliance page has its findings from the start.
+            compliance_scan_store(store=store)
             stores.append(store)
             self.stdout.write(
                 f"Seeded {spec.slug} ({spec.name}, {spec.platform}, {spec.time_zone}) "
