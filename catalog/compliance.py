@@ -392,7 +392,8 @@ def banned_term_delete(*, term: BannedTerm, actor: Actor) -> None:
 
 def banned_terms_seed(*, store: Store, actor: Actor) -> int:
     """Add the handbook's default terms the store does not have yet; returns how many were
-    added. Re-scans the store after commit when anything was added."""
+    added (0 on a second call: idempotent). Re-scans the store after commit when anything was
+    added and the store has SKUs to scan (a new store has none: ``store_create`` seeds it)."""
     with transaction.atomic():
         existing = set(BannedTerm.objects.filter(store=store).values_list("term", flat=True))
         rows = [
@@ -409,7 +410,8 @@ def banned_terms_seed(*, store: Store, actor: Actor) -> int:
                 object_type="catalog.bannedterm",
                 changes={"added": [row.term for row in rows]},
             )
-            transaction.on_commit(lambda: _enqueue_store_rescan(store.pk))
+            if Sku.objects.filter(store=store).exists():
+                transaction.on_commit(lambda: _enqueue_store_rescan(store.pk))
     return len(rows)
 
 

@@ -8,6 +8,7 @@ the very exposure the editor was shown (see ``PriceExposure.confirmation``).
 
 import datetime
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -15,7 +16,17 @@ from typing import Any
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Sum, Value
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Sum,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -381,68 +392,111 @@ def price_exposure_check(*, exposure: PriceExposure, confirmation: str | None) -
         raise PriceExposureChangedError(exposure, seen=seen)
 
 
+#: SKUs per aggregate query of ``price_change_previews`` (bounds the SQL parameters).
+PREVIEW_BATCH_SIZE = 500
+
+
 def price_change_preview(
     *, sku: Sku, new_price: Decimal, at: datetime.datetime | None = None
 ) -> PriceExposure:
     """The price-protection exposure of changing ``sku``'s price to ``new_price`` at ``at``
     (default now). One aggregate query over the SKU's paid order lines; no writes."""
+    return price_change_previews(skus=[sku], new_prices={sku.pk: new_price}, at=at)[sku.pk]
+
+
+def price_change_previews(
+    *,
+    skus: Sequence[Sku],
+    new_prices: Mapping[int, Decimal],
+    at: datetime.datetime | None = None,
+) -> dict[int, PriceExposure]:
+    """``price_change_preview`` of many SKUs of one store at once (the exposure report of a
+    cut for every SKU on shelf): ``new_prices`` maps each SKU's id to its new price. One
+    aggregate query per ``PREVIEW_BATCH_SIZE`` SKUs, grouped by SKU; no writes. Each exposure,
+    its fingerprint included, is the one ``price_change_preview`` gives for that SKU alone.
+    """
     from analytics.models import OrderLine, OrderStatus
 
+    skus = list(skus)
+    if not skus:
+        return {}
     at = at or timezone.now()
-    store = sku.store
+    store = skus[0].store
+    if any(sku.store_id != store.pk for sku in skus):
+        raise ValueError("price_change_previews() takes SKUs of one store")
     days = store.price_protection_days
     window_start = at - datetime.timedelta(days=days)
-    claim = ExpressionWrapper(
-        (F("unit_price") - Value(new_price)) * F("quantity"),
-        output_field=DecimalField(max_digits=16, decimal_places=2),
-    )
-    exposed = (
-        OrderLine.objects.filter(
-            store=store,
-            sku=sku,
-            unit_price__gt=new_price,
-            order__paid_at__gt=window_start,
-            order__paid_at__lte=at,
+    money = DecimalField(max_digits=16, decimal_places=2)
+    exposed: dict[int, dict] = {}
+    for first in range(0, len(skus), PREVIEW_BATCH_SIZE):
+        batch = skus[first : first + PREVIEW_BATCH_SIZE]
+        # The new price of each line's SKU (a single SKU needs no CASE).
+        if len(batch) == 1:
+            new_price_of: Any = Value(new_prices[batch[0].pk], output_field=money)
+        else:
+            new_price_of = Case(
+                *(When(sku_id=sku.pk, then=Value(new_prices[sku.pk])) for sku in batch),
+                output_field=money,
+            )
+        claim = ExpressionWrapper(
+            (F("unit_price") - new_price_of) * F("quantity"), output_field=money
         )
-        .exclude(order__status__in=[OrderStatus.CANCELLED, OrderStatus.REFUNDED])
-        .aggregate(
-            orders=Count("order", distinct=True),
-            lines=Count("pk"),
-            units=Sum("quantity"),
-            amount=Sum(claim),
-            last_line=Max("pk"),
-            line_id_sum=Sum("pk"),
+        rows = (
+            OrderLine.objects.filter(
+                store=store,
+                sku_id__in=[sku.pk for sku in batch],
+                unit_price__gt=new_price_of,
+                order__paid_at__gt=window_start,
+                order__paid_at__lte=at,
+            )
+            .exclude(order__status__in=[OrderStatus.CANCELLED, OrderStatus.REFUNDED])
+            .values("sku_id")
+            .annotate(
+                orders=Count("order", distinct=True),
+                lines=Count("pk"),
+                units=Sum("quantity"),
+                amount=Sum(claim),
+                last_line=Max("pk"),
+                line_id_sum=Sum("pk"),
+            )
+            .order_by()
         )
-    )
-    orders, lines, units = exposed["orders"] or 0, exposed["lines"] or 0, exposed["units"] or 0
-    amount = (exposed["amount"] or Decimal("0")).quantize(Decimal("0.01"))
+        exposed.update((row["sku_id"], row) for row in rows)
     cent = Decimal("0.01")
-    facts = (
-        sku.pk,
-        str(Decimal(sku.price).quantize(cent)),
-        str(Decimal(new_price).quantize(cent)),
-        orders,
-        lines,
-        units,
-        str(amount),
-        exposed["last_line"],
-        exposed["line_id_sum"],
-    )
-    return PriceExposure(
-        sku_id=sku.pk,
-        old_price=sku.price,
-        new_price=new_price,
-        at=at,
-        window_start=window_start,
-        protection_days=days,
-        orders=orders,
-        lines=lines,
-        units=units,
-        amount=amount,
-        currency=store.currency,
-        last_line_id=exposed["last_line"],
-        fingerprint=hashlib.sha256(repr(facts).encode()).hexdigest()[:32],
-    )
+    previews = {}
+    for sku in skus:
+        new_price = new_prices[sku.pk]
+        row = exposed.get(sku.pk, {})
+        orders, lines = row.get("orders") or 0, row.get("lines") or 0
+        units = row.get("units") or 0
+        amount = (row.get("amount") or Decimal("0")).quantize(cent)
+        facts = (
+            sku.pk,
+            str(Decimal(sku.price).quantize(cent)),
+            str(Decimal(new_price).quantize(cent)),
+            orders,
+            lines,
+            units,
+            str(amount),
+            row.get("last_line"),
+            row.get("line_id_sum"),
+        )
+        previews[sku.pk] = PriceExposure(
+            sku_id=sku.pk,
+            old_price=sku.price,
+            new_price=new_price,
+            at=at,
+            window_start=window_start,
+            protection_days=days,
+            orders=orders,
+            lines=lines,
+            units=units,
+            amount=amount,
+            currency=store.currency,
+            last_line_id=row.get("last_line"),
+            fingerprint=hashlib.sha256(repr(facts).encode()).hexdigest()[:32],
+        )
+    return previews
 
 
 def sku_price_change(

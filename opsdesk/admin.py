@@ -9,6 +9,7 @@ from .audit import Actor
 from .login_limits import RateLimitedAdminAuthenticationForm
 from .models import ApiToken, AuditEntry, AuditSource, Membership, Store
 from .roles import Capability
+from .stores import store_create
 from .tokens import token_revoke
 
 admin.site.site_header = _("opsdesk administration")
@@ -72,6 +73,25 @@ class StoreAdmin(StoreScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Store | None = None) -> bool:
         return request.user.is_active and request.user.is_superuser
+
+    def save_model(self, request: HttpRequest, obj: Store, form, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # A new store goes through the service, which audits it and seeds its banned terms.
+        settings = {
+            field.name: getattr(obj, field.attname)
+            for field in Store._meta.concrete_fields
+            if field.editable and not field.primary_key and field.name not in ("name", "slug")
+        }
+        saved = store_create(
+            actor=Actor(user=request.user, source=AuditSource.ADMIN),
+            name=obj.name,
+            slug=obj.slug,
+            **settings,
+        )
+        obj.pk, obj.created_at = saved.pk, saved.created_at
+        obj._state.adding, obj._state.db = False, saved._state.db
 
     def get_prepopulated_fields(self, request: HttpRequest, obj: Store | None = None) -> dict:
         return {} if obj is not None else dict(self.prepopulated_fields)

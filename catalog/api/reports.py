@@ -17,7 +17,7 @@ from catalog.compliance import CLEAR_WITHIN, open_findings
 from catalog.health import SkuHealth, SkuHealthRunner, health_query
 from catalog.matrix import MatrixQuery, ProductMatrixRunner
 from catalog.models import BannedTerm, Sku
-from catalog.pricing import price_change_preview
+from catalog.pricing import price_change_previews
 from opsdesk.api.reports import (
     DateRangeQuerySerializer,
     ReportRenderingMixin,
@@ -322,14 +322,16 @@ class CatalogReportViewSet(ReportRenderingMixin, StoreScopedViewSet):
         Writes nothing."""
         params = validated(ExposureQuerySerializer, request, store=self.store)
         now = timezone.now()
+        skus = params["skus"]
+        if "new_price" in params:
+            new_prices = {sku.pk: params["new_price"] for sku in skus}
+        else:
+            factor = (Decimal(100) - params["cut_percent"]) / 100
+            new_prices = {sku.pk: (sku.price * factor).quantize(Decimal("0.01")) for sku in skus}
+        exposures = price_change_previews(skus=skus, new_prices=new_prices, at=now)
         rows = []
-        for sku in params["skus"]:
-            if "new_price" in params:
-                new_price = params["new_price"]
-            else:
-                factor = (Decimal(100) - params["cut_percent"]) / 100
-                new_price = (sku.price * factor).quantize(Decimal("0.01"))
-            exposure = price_change_preview(sku=sku, new_price=new_price, at=now)
+        for sku in skus:
+            exposure = exposures[sku.pk]
             rows.append(
                 {
                     "sku_id": sku.pk,

@@ -134,3 +134,31 @@ def test_a_change_without_exposure_needs_no_confirmation(api, sku):
     assert api.patch(detail, {"price": "249.00"}, format="json").status_code == 200
     assert api.patch(detail, {"title": "Green tea"}, format="json").status_code == 200
     assert PriceChange.objects.get().new_price == Decimal("249.00")
+
+
+def test_the_store_wide_cut_report_reads_every_sku_in_one_aggregate(
+    api, sku, django_assert_max_num_queries
+):
+    # A 10% cut of every SKU on shelf: TEA 199.00 -> 179.10, (199 - 179.10) x 2 = 39.80.
+    _detail, report = urls(sku)
+    for number in range(3):
+        other = SkuFactory(store=sku.store, code=f"S{number}", price=Decimal("10.00"))
+        paid(other, unit_price="10.00", quantity=1)  # (10 - 9) x 1 = 1.00 each
+    api.get(report, {"cut_percent": "10"})  # warm the session and caches
+    with django_assert_max_num_queries(20) as few:
+        body = api.get(report, {"cut_percent": "10"}).json()
+    assert [(row["code"], row["amount"]) for row in body["rows"]] == [
+        ("S0", "1.00"),
+        ("S1", "1.00"),
+        ("S2", "1.00"),
+        ("TEA", "39.80"),
+    ]
+    assert body["amount"] == "42.80"
+    for number in range(3, 30):
+        other = SkuFactory(store=sku.store, code=f"S{number:02}", price=Decimal("10.00"))
+        paid(other, unit_price="10.00", quantity=1)
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        body = api.get(report, {"cut_percent": "10"}).json()
+
+    assert len(body["rows"]) == 31 and body["amount"] == "69.80"  # 39.80 + 30 x 1.00

@@ -423,3 +423,152 @@ def test_health_page_shows_the_last_delisting_review_and_when_one_is_due(
     assert 'data-testid="review-due"' not in notice()
     result = operator_client.get(reverse("sku_health")).context["result"]
     assert [row.code for row in result.delisting_candidates] == ["D"]
+
+
+def _english(client):
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+@pytest.fixture
+def small_matrix(store):
+    """Four SKUs, sales yesterday (inside the page's default 30 days):
+
+    | SKU | role     | price  | cost | GMV | profit | views | first orders |
+    | T1  | traffic  | 9.90   | 7.90 | 100 | 20     | 10    | 0            |
+    | P1  | profit   | 199.00 | 80   | 600 | 300    | 100   | 3            |
+    | I1  | image    | 129.00 | 40   | -   | -      | -     | -            |
+    | U1  | untagged | 10.00  | 8    | -   | -      | -     | -            |
+
+    Traffic: 1 of 4 SKUs = 25.0%; first orders 0 of 3 = 0.0%; views 10 of 110 = 9.1%.
+    Profit margin 300/600 = 50% >= store 320/700 = 45.7%: not flagged. Traffic share 25% is
+    5 points off the 30% target: within 10. I1 (¥129) is below the top of the profit band
+    (¥199). Prices 9.90, 10, 129, 199 in thirds of ceil(4/3) = 2: lowest third up to ¥10,
+    highest from ¥129 -> U1 is suggested as a traffic item; no other SKU (P1 is a profit item
+    in the highest third, not a clear mis-tag).
+    """
+    yesterday = timezone.localdate(timezone=store.zone) - datetime.timedelta(days=1)
+    made = {}
+    for code, role, price, cost in [
+        ("T1", ProductRole.TRAFFIC, "9.90", "7.90"),
+        ("P1", ProductRole.PROFIT, "199.00", "80.00"),
+        ("I1", ProductRole.IMAGE, "129.00", "40.00"),
+        ("U1", "", "10.00", "8.00"),
+    ]:
+        made[code] = SkuFactory(
+            store=store, code=code, role=role, price=Decimal(price), cost=Decimal(cost)
+        )
+    for code, gmv, profit, views, first_orders in [
+        ("T1", 100, 20, 10, 0),
+        ("P1", 600, 300, 100, 3),
+    ]:
+        DailySkuMetrics.objects.create(
+            store=store,
+            sku=made[code],
+            day=yesterday,
+            units=1,
+            gmv=Decimal(gmv),
+            gross_profit=Decimal(profit),
+            views=views,
+            first_orders=first_orders,
+            computed_at=timezone.now(),
+        )
+    return made
+
+
+def flag_text(page: str, code: str) -> str:
+    return page.split(f'data-flag="{code}">')[1].split("</li>")[0]
+
+
+@pytest.mark.django_db
+def test_matrix_page_shows_each_flag_with_its_numbers(operator_client, small_matrix):
+    page = _english(operator_client).get(reverse("product_matrix")).content.decode()
+
+    flags = page.split('id="matrix-flags"')[1].split("</ul>")[0]
+    assert flags.count("data-flag=") == 3
+    assert (
+        flag_text(page, "traffic_few_first_orders")
+        == "Traffic items are 25.0% of SKUs but bring only 0.0% of first orders."
+    )
+    assert (
+        flag_text(page, "traffic_few_views")
+        == "Traffic items are 25.0% of SKUs but get only 9.1% of views."
+    )
+    assert flag_text(page, "image_below_profit_band") == (
+        "1 image item(s) priced below the top of the profit band (profit items ¥199.00 to "
+        '¥199.00). <span class="mono">I1</span>'
+    )
+    assert 'data-flag="profit_margin_below_average"' not in page
+    assert 'data-flag="traffic_share_off_target"' not in page
+    suggestions = page.split('id="suggestion-table"')[1].split("</table>")[0]
+    assert suggestions.count('name="sku"') == 1
+    assert f'name="sku" value="{small_matrix["U1"].pk}"' in suggestions
+
+
+@pytest.mark.django_db
+def test_rejecting_a_suggestion_on_the_page_is_recorded_and_not_offered_again(
+    operator_client, operator, small_matrix
+):
+    u1 = small_matrix["U1"]
+
+    response = operator_client.post(
+        reverse("role_suggestion_decision"),
+        {"sku": u1.pk, "suggested_role": ProductRole.TRAFFIC, "decision": "reject"},
+    )
+
+    assert response.status_code == 302
+    u1.refresh_from_db()
+    assert u1.role == ""
+    decision = RoleSuggestionDecision.objects.get()
+    assert (decision.sku, decision.suggested_role, decision.accepted, decision.decided_by) == (
+        u1,
+        ProductRole.TRAFFIC,
+        False,
+        operator,
+    )
+    assert AuditEntry.objects.get(action="sku.role_suggestion_reject").changes == {
+        "suggested_role": "traffic"
+    }
+    page = operator_client.get(reverse("product_matrix")).content.decode()
+    suggestions = page.split('id="suggestion-table"')[1].split("</table>")[0]
+    assert 'name="sku"' not in suggestions
+
+
+@pytest.mark.django_db
+def test_price_page_lists_the_price_changes_with_who_when_old_and_new(
+    operator_client, operator, store
+):
+    sku = SkuFactory(store=store, price=Decimal("199.00"))
+    url = reverse("sku_price", args=[sku.pk])
+    operator_client.post(url, {"new_price": "219.00", "note": "cost up"})  # a raise: no exposure
+    operator_client.post(url, {"new_price": "209.00"})  # no paid orders: no exposure either
+
+    page = _english(operator_client).get(url).content.decode()
+
+    table = page.split('id="price-change-table"')[1].split("</table>")[0]
+    rows = table.split("<tbody>")[1].split("</tr>")[:2]
+    changes = list(PriceChange.objects.order_by("-changed_at", "-pk"))
+    assert [(c.old_price, c.new_price, c.changed_by) for c in changes] == [
+        (Decimal("219.00"), Decimal("209.00"), operator),
+        (Decimal("199.00"), Decimal("219.00"), operator),
+    ]
+    for row, change, old, new in zip(
+        rows, changes, ["¥219.00", "¥199.00"], ["¥209.00", "¥219.00"], strict=True
+    ):
+        when = timezone.localtime(change.changed_at).strftime("%Y-%m-%d %H:%M")
+        assert when in row and old in row and new in row
+        assert f"<td>{operator.get_username()}</td>" in row
+    assert "cost up" in rows[1]
+
+
+@pytest.mark.django_db
+def test_sku_list_links_each_price_to_its_price_change_page(operator_client, store):
+    sku = SkuFactory(store=store, code="TEA", price=Decimal("199.00"))
+
+    page = operator_client.get(reverse("sku_list")).content.decode()
+
+    row = page.split('<td class="mono">TEA</td>')[1].split("</tr>")[0]
+    assert f'<a href="{reverse("sku_price", args=[sku.pk])}"' in row
+    assert "¥199.00</a>" in row

@@ -261,3 +261,63 @@ def test_sku_create_scans_on_commit(store, operator, django_capture_on_commit_ca
     assert list(ComplianceFinding.objects.filter(sku=sku).values_list("term", "position")) == [
         ("100%", 0)
     ]
+
+
+@pytest.mark.django_db
+def test_the_seeded_list_on_tricky_text(store, operator, django_capture_on_commit_callbacks):
+    # The handbook's list as a store gets it, applied to a title and a description:
+    # title  "第一次使用，最近上新，纯棉１００％"  -> 第一次 and 最近 are allowed phrases; the
+    #         full-width １００％ (offsets 13..16) is 100%: one finding at 13.
+    # descr. "销量第一 全网最低 最佳口感" -> 第一 at 2; 全网最低 at 5 (not 最低 at 7, not 最 at
+    #         7: leftmost-longest); 最佳 at 10 (not 最).
+    sku = SkuFactory(
+        store=store,
+        title="第一次使用，最近上新，纯棉１００％",
+        description="销量第一 全网最低 最佳口感",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        banned_terms_seed(store=store, actor=Actor(user=operator))
+
+    assert sorted(
+        ComplianceFinding.objects.filter(sku=sku, resolved_at__isnull=True).values_list(
+            "field", "term", "position"
+        )
+    ) == [
+        ("description", "全网最低", 5),
+        ("description", "最佳", 10),
+        ("description", "第一", 2),
+        ("title", "100%", 13),
+    ]
+
+
+@pytest.mark.django_db
+def test_the_demo_shop_starts_with_its_findings():
+    # The demo writes its SKUs in bulk (not through the services) with banned terms in some
+    # titles on purpose; seeding scans them, so the compliance page is not empty on the demo.
+    from django.core.management import call_command
+
+    from catalog.compliance import store_terms
+    from catalog.models import Sku
+    from opsdesk.models import Store
+
+    call_command(
+        "seed_demo", stores=1, days=14, end="2025-11-20", orders_per_day=4, no_progress=True
+    )
+
+    store = Store.objects.get()
+    terms = store_terms(store=store)
+    expected = {
+        (sku.pk, field, hit.term, hit.start)
+        for sku in Sku.objects.filter(store=store)
+        for field in ("title", "description")
+        for hit in find_terms(getattr(sku, field), terms)
+    }
+    assert len(expected) >= 3
+    assert (
+        set(
+            ComplianceFinding.objects.filter(store=store, resolved_at__isnull=True).values_list(
+                "sku_id", "field", "term", "position"
+            )
+        )
+        == expected
+    )

@@ -20,7 +20,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from analytics.models import DailySkuMetrics
 from catalog.matrix import MatrixQuery, ProductMatrixRunner
@@ -183,3 +183,20 @@ def test_accepting_sets_the_role_and_rejecting_stops_the_suggestion(store, skus,
 def test_runner_query_count(store, skus, django_assert_num_queries):
     with django_assert_num_queries(3):
         run(store)
+
+
+@pytest.mark.django_db
+def test_traffic_items_with_few_views_are_flagged(store, skus):
+    # P1 gets 2000 more views on another day (no sales): views 1000 + 2000 = 3000, of which
+    # traffic still has 800 -> 800 / 3000 = 26.7% < 33.3% of SKUs -> flagged.
+    metrics(skus["P1"], 0, 0, 2000, 0, day=datetime.date(2026, 11, 11))
+
+    flag = next(f for f in run(store).flags if f.code == "traffic_few_views")
+
+    assert flag.numbers == {
+        "sku_share": Decimal(3) / Decimal(9),
+        "views_share": Decimal(800) / Decimal(3000),
+        "views": 800,
+    }
+    with translation.override("en"):
+        assert flag.message == "Traffic items are 33.3% of SKUs but get only 26.7% of views."

@@ -268,3 +268,42 @@ def test_sku_update_is_guarded_too_and_refuses_the_whole_edit(sku_with_sales, op
     sku_with_sales.refresh_from_db()
     assert sku_with_sales.title != "Renamed"
     assert_nothing_written(sku_with_sales, "199.00")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("batch_size", [500, 2])
+def test_previews_of_many_skus_equal_each_skus_own_preview(
+    store, other_store, monkeypatch, django_assert_num_queries, batch_size
+):
+    from catalog import pricing
+    from catalog.pricing import price_change_previews
+
+    monkeypatch.setattr(pricing, "PREVIEW_BATCH_SIZE", batch_size)
+    tea = SkuFactory(store=store, code="TEA", price=Decimal("199.00"))
+    cup = SkuFactory(store=store, code="CUP", price=Decimal("50.00"))
+    pot = SkuFactory(store=store, code="POT", price=Decimal("300.00"))
+    sold(tea, days_ago=2, unit_price="199.00", quantity=2)  # (199 - 159) x 2 = 80.00
+    sold(tea, days_ago=3, unit_price="179.00", quantity=1)  # (179 - 159) x 1 = 20.00
+    sold(cup, days_ago=5, unit_price="50.00", quantity=4)  # (50 - 45) x 4 = 20.00
+    sold(cup, days_ago=6, unit_price="44.00", quantity=9)  # below 45: nothing
+    order = sold(pot, days_ago=1, unit_price="300.00", quantity=1).order  # pot: 300 -> 300
+    OrderLineFactory(order=order, sku=cup, unit_price=Decimal("48.00"), quantity=1)  # 3.00
+    sold(SkuFactory(store=other_store), days_ago=1, unit_price="999.00", quantity=9)
+    new_prices = {tea.pk: Decimal("159.00"), cup.pk: Decimal("45.00"), pot.pk: Decimal("300.00")}
+    skus = list(type(tea).objects.filter(store=store).select_related("store").order_by("code"))
+
+    # One aggregate per batch of SKUs: 1 with 500 per batch, 2 with 2 per batch.
+    with django_assert_num_queries(1 if batch_size == 500 else 2):
+        many = price_change_previews(skus=skus, new_prices=new_prices, at=NOW)
+
+    figures = {
+        sku.code: (many[sku.pk].orders, many[sku.pk].units, many[sku.pk].amount) for sku in skus
+    }
+    assert figures == {
+        "TEA": (2, 3, Decimal("100.00")),
+        "CUP": (2, 5, Decimal("23.00")),
+        "POT": (0, 0, Decimal("0.00")),
+    }
+    for sku in skus:
+        alone = price_change_preview(sku=sku, new_price=new_prices[sku.pk], at=NOW)
+        assert many[sku.pk] == alone  # fingerprint (so the confirmation) included

@@ -10,6 +10,8 @@ from django.db import IntegrityError
 from django.utils import timezone
 from tqdm import tqdm
 
+from catalog.compliance import banned_terms_seed, compliance_scan_store
+from opsdesk.audit import Actor
 from opsdesk.demo.generate import (
     DEFAULT_DAYS,
     DEFAULT_ORDERS_PER_DAY,
@@ -18,6 +20,7 @@ from opsdesk.demo.generate import (
 )
 from opsdesk.demo.playbooks import demo_playbooks_seed
 from opsdesk.demo.specs import MAX_STORES, store_specs
+from opsdesk.demo.tagging import demo_role_tags_apply
 from opsdesk.demo.write import (
     DEMO_PASSWORD,
     DEMO_USERNAME,
@@ -25,7 +28,7 @@ from opsdesk.demo.write import (
     demo_slugs_taken,
     demo_store_write,
 )
-from opsdesk.models import Store
+from opsdesk.models import AuditSource, Store
 
 DEMO_URL = "http://127.0.0.1:8000/"
 
@@ -117,6 +120,14 @@ class Command(BaseCommand):
                         f"Could not write {spec.slug}; nothing of it was kept: {exc}"
                     ) from exc
             demo_playbooks_seed(store=store, end=frames.last)
+            # The newest listings untagged, one SKU mis-tagged: the matrix has checks to show.
+            demo_role_tags_apply(store=store)
+            # The demo writes its copy of the handbook's list in bulk; this adds any default
+            # term it lacks (nothing, while the copies agree), as store_create would.
+            banned_terms_seed(store=store, actor=Actor(user=None, source=AuditSource.TASK))
+            # Some demo titles carry banned terms on purpose; scan them as the nightly scan
+            # would, so the compliance page has its findings from the start.
+            compliance_scan_store(store=store)
             stores.append(store)
             self.stdout.write(
                 f"Seeded {spec.slug} ({spec.name}, {spec.platform}, {spec.time_zone}) "
