@@ -35,6 +35,7 @@ from analytics import charts
 from analytics.dashboards import overview_runners
 from analytics.metrics import METRICS_BY_KEY
 from campaigns import selectors as campaign_selectors
+from catalog.compliance import open_findings_summary
 
 from .channels import Channel
 from .daterange import (
@@ -300,6 +301,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             (key, metric_label(key), METRICS_BY_KEY[key].unit) for key in CHANNEL_METRICS
         ],
         "anomalies": [flag for flag in flags.flags if flag.kind == "gmv_anomaly"],
+        "findings": open_findings_summary(store=store),
         "channel_labels": channel_labels,
         "bursts": bursts,
         "currency": store.currency,
