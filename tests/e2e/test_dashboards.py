@@ -17,6 +17,7 @@ from analytics.reports.daily import DailyMetricsQuery, DailyMetricsRunner
 from analytics.reports.funnel import FunnelQuery, FunnelRunner
 from analytics.reports.rfm import RfmQuery, RfmRunner
 from analytics.rollups.services import rollup_range
+from catalog.matrix import MatrixQuery, ProductMatrixRunner
 from opsdesk.roles import Role
 from opsdesk.templatetags.opsdesk_ui import money, number, share
 from tests.analytics.handworked import D1, D2, D3, build_shop
@@ -151,10 +152,38 @@ def test_dashboards_render_the_runners_numbers(page, screenshot, shop, live_serv
     expected = RfmRunner(store=shop.a, query=RfmQuery(as_of=D3, segment=segment)).run()
     assert [row[0] for row in rows[1:]] == [c.external_id for c in expected.customers]
 
+    # --- product matrix: both charts drawn, the role table is the runner's, a new range ----
+    page.goto(f"/catalog/matrix/?{WHOLE}")
+    matrix = ProductMatrixRunner(store=shop.a, query=MatrixQuery(D1, D3)).run()
+    # one bar per role and measure (SKUs, GMV, gross profit, views, first orders)
+    assert rendered_points(page, "role-share-chart", ".trace.bars .point") == 5 * len(matrix.roles)
+    assert rendered_points(page, "price-margin-chart", ".scatterlayer .point") == len(matrix.skus)
+    gmv_cells = page.locator("#role-table tbody tr td:nth-child(4)").all_inner_texts()
+    assert gmv_cells == [money(row.gmv) for row in matrix.roles]
+    screenshot("dash-04-matrix-zh")
+    page.get_by_label("开始").fill(D2.isoformat())
+    page.get_by_label("结束").fill(D2.isoformat())
+    page.locator("form.filter-bar").get_by_role("button", name="筛选").click()
+    page.wait_for_load_state()
+    narrower = ProductMatrixRunner(store=shop.a, query=MatrixQuery(D2, D2)).run()
+    assert narrower.total_gmv != matrix.total_gmv
+    narrower_cells = page.locator("#role-table tbody tr td:nth-child(4)").all_inner_texts()
+    assert narrower_cells == [money(row.gmv) for row in narrower.roles]
+    assert narrower_cells != gmv_cells
+
+    # --- SKU health: every SKU's table, sorted and searched --------------------------------
+    page.goto("/catalog/health/?sort=-code")
+    codes = page.locator("#health-table tbody tr td:nth-child(1)").all_inner_texts()
+    assert codes == sorted(codes, reverse=True) and len(codes) == 2
+    page.locator("#id_health_q").fill("tea")
+    page.locator("#health-search").get_by_role("button", name="搜索").click()
+    page.wait_for_load_state()
+    assert page.locator("#health-table tbody tr td:nth-child(1)").all_inner_texts() == ["TEA"]
+
     # --- campaigns: the timeline ---------------------------------------------------------
     page.goto("/campaigns/")
     assert rendered_points(page, "timeline-chart", ".trace.bars .point") >= 3
-    screenshot("dash-04-campaigns-zh")
+    screenshot("dash-05-campaigns-zh")
 
     # --- metric dictionary: the KPI label links to its anchor ------------------------------
     page.goto(f"/?{WHOLE}")
@@ -162,7 +191,7 @@ def test_dashboards_render_the_runners_numbers(page, screenshot, shop, live_serv
     page.wait_for_load_state()
     assert page.url.endswith("/metrics/#metric-gmv")
     assert page.locator("#metric-gmv").is_visible()
-    screenshot("dash-05-metrics-zh")
+    screenshot("dash-06-metrics-zh")
 
     # --- English -------------------------------------------------------------------------
     page.goto(f"/?{WHOLE}")
@@ -171,11 +200,13 @@ def test_dashboards_render_the_runners_numbers(page, screenshot, shop, live_serv
     assert page.get_by_role("heading", level=1).inner_text().startswith("Overview")
     assert page.get_by_test_id("kpi-gmv").inner_text() == money(result.totals.gmv)
     assert rendered_points(page, "trend-chart", ".trace.bars .point") == 30
-    screenshot("dash-06-overview-en")
+    screenshot("dash-07-overview-en")
     for path, chart in [
         (f"/traffic/?{WHOLE}", "funnel-chart"),
         (f"/traffic/?{WHOLE}", "channel-trend-chart"),
         (f"/customers/insights/?{WHOLE}", "rfm-chart"),
+        (f"/catalog/matrix/?{WHOLE}", "role-share-chart"),
+        (f"/catalog/matrix/?{WHOLE}", "price-margin-chart"),
         ("/campaigns/", "timeline-chart"),
     ]:
         page.goto(path)
@@ -188,6 +219,6 @@ def test_dashboards_render_the_runners_numbers(page, screenshot, shop, live_serv
     page.goto(f"/?{WHOLE}")
     rendered_points(page, "trend-chart")
     assert page.evaluate("document.documentElement.scrollWidth") <= TABLET["width"]
-    screenshot("dash-07-overview-tablet")
+    screenshot("dash-08-overview-tablet")
 
     assert page.console_errors == []
