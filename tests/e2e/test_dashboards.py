@@ -1,6 +1,7 @@
-"""The dashboards in a real browser: every chart renders (Plotly SVG with data points), the
-numbers on the page are the runners' numbers, a new date range redraws the figures, the
-customer export downloads a file that parses, both languages, no console errors.
+"""The dashboards in a real browser: every chart renders (Plotly SVG with data points) within
+a second of the page arriving, the numbers on the page are the runners' numbers, a new date
+range redraws the figures, the customer export downloads a file that parses, both languages,
+no console errors.
 
 Data: the hand-worked shop of tests/analytics/handworked.py (2026-11-01..03), rolled up.
 """
@@ -221,4 +222,45 @@ def test_dashboards_render_the_runners_numbers(page, screenshot, shop, live_serv
     assert page.evaluate("document.documentElement.scrollWidth") <= TABLET["width"]
     screenshot("dash-08-overview-tablet")
 
+    assert page.console_errors == []
+
+
+#: Records, per chart, when its Plotly SVG appeared (ms since the navigation started).
+RECORD_DRAWN = """
+window.chartsDrawn = {};
+new MutationObserver(() => {
+  document.querySelectorAll(".chart-plot").forEach((chart) => {
+    if (!(chart.id in window.chartsDrawn) && chart.querySelector(".plot-container svg")) {
+      window.chartsDrawn[chart.id] = performance.now();
+    }
+  });
+}).observe(document, { childList: true, subtree: true });
+"""
+CHART_PAGES = [
+    (f"/?{WHOLE}", {"trend-chart"}),
+    (f"/traffic/?{WHOLE}", {"funnel-chart", "channel-funnel-chart", "channel-trend-chart"}),
+    (f"/customers/insights/?{WHOLE}", {"tier-chart", "sankey-chart", "rfm-chart"}),
+    (f"/catalog/matrix/?{WHOLE}", {"role-share-chart", "price-margin-chart"}),
+    ("/campaigns/", {"timeline-chart"}),
+]
+
+
+def test_every_chart_is_drawn_within_a_second_of_the_page_arriving(page, shop, live_server):
+    page.add_init_script(RECORD_DRAWN)
+    sign_in(page, live_server)
+    page.goto("/metrics/")  # the browser's cache holds plotly.js as after any earlier page
+    page.goto(f"/?{WHOLE}")
+
+    slowest = {}
+    for path, charts in CHART_PAGES:
+        page.goto(path)
+        page.wait_for_function(
+            f"Object.keys(window.chartsDrawn).length >= {len(charts)}", timeout=10_000
+        )
+        drawn = page.evaluate("window.chartsDrawn")
+        arrived = page.evaluate('performance.getEntriesByType("navigation")[0].responseEnd')
+        assert charts <= set(drawn), path
+        slowest[path] = max(drawn[chart] for chart in charts) - arrived
+
+    assert all(ms < 1000 for ms in slowest.values()), slowest
     assert page.console_errors == []
