@@ -558,3 +558,14 @@ def test_matrix_page_bad_range_is_a_400_with_the_default_range(operator_client, 
     assert response.status_code == 400
     assert 'data-testid="range-error"' in response.content.decode()
     assert response.context["result"].start == yesterday - datetime.timedelta(days=29)
+
+
+@pytest.mark.django_db
+def test_matrix_page_metric_names_link_to_the_dictionary(operator_client, store):
+    stale_sku(store, "A")
+
+    page = operator_client.get(reverse("product_matrix")).content.decode()
+
+    role_head = page.split('id="role-table"')[1].split("</thead>")[0]
+    for key in ("gmv", "gross_profit", "pv"):
+        assert f'href="{reverse("metric_dictionary")}#metric-{key}"' in role_head
