@@ -18,6 +18,7 @@ from analytics.reports.daily import DailyMetricsQuery, DailyMetricsRunner
 from analytics.reports.funnel import FunnelQuery, FunnelRunner
 from analytics.reports.rfm import RfmQuery, RfmRunner
 from analytics.rollups.services import rollup_range
+from campaigns.models import Campaign
 from catalog.matrix import MatrixQuery, ProductMatrixRunner
 from opsdesk.roles import Role
 from opsdesk.templatetags.opsdesk_ui import money, number, share
@@ -214,6 +215,18 @@ def test_dashboards_render_the_runners_numbers(page, screenshot, shop, live_serv
         page.wait_for_selector(f"#{chart}.js-plotly-plot .plot-container svg")
     page.goto("/metrics/")
     assert "Metric dictionary" in page.locator("main").inner_text()
+    # The campaign's pages (burst on D2, ended on D3): detail, the burst day's pace, review.
+    campaign = Campaign.objects.get(store=shop.a)
+    page.goto(f"/campaigns/{campaign.pk}/")
+    assert "Burst" in page.locator("main").inner_text()
+    page.goto(f"/campaigns/{campaign.pk}/monitor/?day={D2.isoformat()}")
+    page.get_by_test_id("refresh-hours").click()  # the hours are computed on demand
+    assert rendered_points(page, "pace-chart", ".trace.bars .point") == 24  # one bar an hour
+    page.goto(f"/campaigns/{campaign.pk}/review/")
+    assert page.get_by_test_id("review-gmv").inner_text() == money(
+        DailyMetricsRunner(store=shop.a, query=DailyMetricsQuery(start=D2, end=D2)).run().totals.gmv
+    )
+    screenshot("dash-07b-campaign-review-en")
 
     # --- tablet: nothing overflows any chart page (wide tables scroll in their region) -----
     page.set_viewport_size(TABLET)
