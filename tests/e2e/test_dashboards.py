@@ -186,6 +186,19 @@ def test_dashboards_render_the_runners_numbers(page, screenshot, shop, live_serv
     page.goto("/campaigns/")
     assert rendered_points(page, "timeline-chart", ".trace.bars .point") >= 3
     screenshot("dash-05-campaigns-zh")
+    # the calendar's picker: a custom range a year back has no campaign; the campaign's window
+    # has it again
+    page.get_by_label("开始").fill("2025-09-01")
+    page.get_by_label("结束").fill("2025-09-30")
+    page.locator("#calendar-range").get_by_role("button", name="筛选").click()
+    page.wait_for_load_state()
+    assert page.locator("#timeline-table tbody th").count() == 0
+    page.locator("#range-select").select_option("campaign")
+    page.locator("#range-campaign").select_option(label="双11 茶 (10-22–11-03)")
+    page.locator("#calendar-range").get_by_role("button", name="筛选").click()
+    page.wait_for_load_state()
+    assert page.locator("#timeline-table tbody th").all_inner_texts() == ["双11 茶"]
+    rendered_points(page, "timeline-chart")
 
     # --- metric dictionary: the KPI label links to its anchor ------------------------------
     page.goto(f"/?{WHOLE}")
