@@ -65,7 +65,12 @@ def test_without_a_choice_the_timeline_is_the_last_60_days_and_what_comes(calend
     assert response.status_code == 200
     assert timeline(response) == ["Spring sale", "Autumn sale", "Member day"]
     assert 'data-testid="calendar-window"' in response.content.decode()
-    assert 'id="range-select"' in response.content.decode()
+    # the picker offers the presets with nothing chosen yet
+    assert (
+        '<select id="range-select" name="range">\n      <option value="" selected>-</option>'
+        in (response.content.decode())
+    )
+    assert calendar.get(reverse("campaign_list"), {"range": ""}).status_code == 200
 
 
 def test_a_custom_range_in_the_past_shows_that_periods_campaigns_and_festivals(calendar, today):
