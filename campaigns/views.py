@@ -22,7 +22,7 @@ from opsdesk.channels import Channel
 from opsdesk.exports import rows_to_csv_response, rows_to_xlsx_response
 from opsdesk.models import AuditSource
 from opsdesk.roles import Capability
-from opsdesk.views import paginate, store_page, store_today
+from opsdesk.views import paginate, picked_range, store_page, store_today
 
 from . import selectors, services
 from .calendar import FESTIVALS_BY_CODE, coming_festivals, festival_phases, overlaps
@@ -95,18 +95,36 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     today = store_today(request)
     campaigns = selectors.campaign_list(store=request.store, today=today)
     page = paginate(request, campaigns)
-    horizon = today - datetime.timedelta(days=TIMELINE_PAST_DAYS)
-    recent = sorted(
-        campaigns.filter(wrapup_end__gte=horizon), key=lambda c: (c.preparation_start, c.pk)
-    )
+    # Without a chosen range the timeline shows the last TIMELINE_PAST_DAYS days and every
+    # coming campaign with the coming year's festivals; the shared picker (any preset, a
+    # campaign's window, a custom range, past or coming) narrows it to the campaigns and
+    # festivals of that range.
+    chosen, picker, error = picked_range(request, default="last_90")
+    if not any(request.GET.get(key) for key in ("range", "start", "end", "campaign")):
+        chosen, picker = None, {**picker, "range": None}
+    if chosen is None:
+        horizon = today - datetime.timedelta(days=TIMELINE_PAST_DAYS)
+        shown = campaigns.filter(wrapup_end__gte=horizon)
+        festivals = coming_festivals(today=today)
+        # The chart shows the coming year; the table lists every coming festival.
+        charted = [f for f in festivals if f.day <= today + datetime.timedelta(days=366)]
+    else:
+        shown = campaigns.filter(wrapup_end__gte=chosen.start, preparation_start__lte=chosen.end)
+        festivals = coming_festivals(today=today)
+        charted = [
+            f
+            for f in coming_festivals(
+                today=chosen.start, years=chosen.end.year - chosen.start.year + 1
+            )
+            if f.day <= chosen.end
+        ]
+    recent = sorted(shown, key=lambda c: (c.preparation_start, c.pk))
     for campaign in [*page, *recent]:
         campaign.current_phase = campaign.phase_on(today)
         campaign.stock_basis = selectors.stock_basis(campaign, today)
-    festivals = coming_festivals(today=today)
-    # The chart shows the coming year; the table lists every coming festival.
-    within_year = [f for f in festivals if f.day <= today + datetime.timedelta(days=366)]
-    bars = timeline_bars(recent, within_year)
+    bars = timeline_bars(recent, charted)
     context = {
+        "picker": picker,
         "page": page,
         "today": today,
         "festivals": festivals,
@@ -115,10 +133,11 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
         "timeline_chart": charts.figure_json(charts.timeline_figure(bars)) if bars else None,
         "has_charts": bool(bars),
         "can_edit": request.membership.allows(Capability.EDIT_CAMPAIGNS),
+        "timeline_past_days": TIMELINE_PAST_DAYS,
         # Coming and running campaigns: the ones a manager can still act on.
         "stock_short": [c for c in recent if c.stock_short_count and c.burst_end >= today],
     }
-    return render(request, "campaigns/campaign_list.html", context)
+    return render(request, "campaigns/campaign_list.html", context, status=400 if error else 200)
 
 
 @dataclass(frozen=True)

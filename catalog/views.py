@@ -5,6 +5,7 @@ import datetime
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.dates import WEEKDAYS
@@ -17,7 +18,14 @@ from opsdesk.audit import Actor
 from opsdesk.localtime import local_day
 from opsdesk.models import AuditSource
 from opsdesk.roles import Capability
-from opsdesk.views import paginate, sort_columns, store_page, store_today, valid_filters
+from opsdesk.views import (
+    paginate,
+    picked_range,
+    sort_columns,
+    store_page,
+    store_today,
+    valid_filters,
+)
 
 from . import selectors, services
 from .charts import price_margin_figure, role_share_figure
@@ -30,7 +38,7 @@ from .compliance import (
     finding_apply_replacement,
     open_findings,
 )
-from .health import SkuHealthRunner, first_stock, health_query, listing_calendar
+from .health import SkuHealth, SkuHealthRunner, first_stock, health_query, listing_calendar
 from .matrix import MatrixQuery, ProductMatrixRunner
 from .models import BannedTerm, ComplianceFinding, ProductRole, Sku, SkuStatus
 from .pricing import PriceCutNotConfirmedError, PriceExposureChangedError, sku_price_change
@@ -116,33 +124,15 @@ def _role_labels() -> dict[str, str]:
     return {**{role.value: str(role.label) for role in ProductRole}, "": _("Untagged")}
 
 
-class MatrixRangeForm(forms.Form):
-    start = forms.DateField(label=gettext_lazy("From"), required=False)
-    end = forms.DateField(label=gettext_lazy("To"), required=False)
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        start, end = cleaned.get("start"), cleaned.get("end")
-        if start and end and end < start:
-            raise forms.ValidationError(_("The end date is before the start date."))
-        if start and end and (end - start).days > 366:
-            raise forms.ValidationError(_("Choose at most one year."))
-        return cleaned
-
-
 @require_GET
 @store_page
 def product_matrix(request: HttpRequest) -> HttpResponse:
     """商品矩阵: per role shares of SKUs, GMV, gross profit, views and first orders, the flags,
-    the charts with their numbers, and role suggestions to accept or reject."""
-    yesterday = store_today(request) - datetime.timedelta(days=1)
-    form = MatrixRangeForm(request.GET)
-    filters = valid_filters(
-        request, form, {"end": yesterday, "start": yesterday - datetime.timedelta(days=29)}
-    )
-    start, end = filters["start"], filters["end"]
-    if end < start:
-        start = end - datetime.timedelta(days=29)
+    the charts with their numbers, and role suggestions to accept or reject. The range comes
+    from the shared date-range picker (default the last 30 days); a bad choice is a 400 with
+    the picker's message and the default range."""
+    chosen, picker, error = picked_range(request, default="last_30")
+    start, end = chosen.start, chosen.end
     result = ProductMatrixRunner(store=request.store, query=MatrixQuery(start, end)).run()
     role_labels = _role_labels()
     measure_labels = {
@@ -172,7 +162,7 @@ def product_matrix(request: HttpRequest) -> HttpResponse:
         ),
     )
     context = {
-        "form": form,
+        "picker": picker,
         "start": start,
         "end": end,
         "result": result,
@@ -182,7 +172,7 @@ def product_matrix(request: HttpRequest) -> HttpResponse:
         "has_charts": True,
         "can_edit": request.membership.allows(Capability.EDIT_CATALOG),
     }
-    return render(request, "catalog/matrix.html", context)
+    return render(request, "catalog/matrix.html", context, status=400 if error else 200)
 
 
 class RoleDecisionForm(forms.Form):
@@ -227,6 +217,45 @@ def role_suggestion_decision(request: HttpRequest) -> HttpResponse:
 DELISTING_REVIEW_DAYS = 30
 
 
+#: The sortable columns of the SKU health page's table of every SKU (SkuHealth attributes, and
+#: "findings" for the SKU's open compliance findings).
+HEALTH_SORT_KEYS = (
+    "code",
+    "title",
+    "status",
+    "units_30d",
+    "stock",
+    "sell_through",
+    "days_of_cover",
+    "turnover",
+    "findings",
+)
+HEALTH_DEFAULT_SORT = "code"
+
+
+def _health_rows(
+    skus: tuple[SkuHealth, ...], *, findings: dict[int, int], search: str, sort: str
+) -> list[SkuHealth]:
+    """The SKUs whose code or title contains ``search`` (case-insensitive), sorted by
+    ``sort`` (a key of HEALTH_SORT_KEYS, "-" for descending); a SKU without a value (no
+    sell-through, no cover) sorts last either way, then by code."""
+    needle = search.strip().casefold()
+    rows = [
+        row
+        for row in skus
+        if not needle or needle in row.code.casefold() or needle in row.title.casefold()
+    ]
+    key = sort.removeprefix("-")
+
+    def value(row: SkuHealth):
+        return findings.get(row.sku_id, 0) if key == "findings" else getattr(row, key)
+
+    rows.sort(key=lambda row: row.code)
+    present = [row for row in rows if value(row) is not None]
+    present.sort(key=value, reverse=sort.startswith("-"))
+    return present + [row for row in rows if value(row) is None]
+
+
 class HealthForm(forms.Form):
     """The SKU health page's choices: the day (stock from that day's snapshots when it is
     before yesterday) and, for a new SKU's first stock, the comparable SKU."""
@@ -240,6 +269,12 @@ class HealthForm(forms.Form):
         label=gettext_lazy("Comparable SKU"), required=False, coerce=int, empty_value=None
     )
     week = forms.DateField(label=gettext_lazy("Week of"), required=False)
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
+    sort = forms.ChoiceField(
+        label=gettext_lazy("Sort"),
+        required=False,
+        choices=[(f"{sign}{key}", key) for key in HEALTH_SORT_KEYS for sign in ("", "-")],
+    )
 
     def __init__(self, *args, store, latest: datetime.date, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -278,7 +313,11 @@ def sku_health(request: HttpRequest) -> HttpResponse:
     today = store_today(request)
     yesterday = today - datetime.timedelta(days=1)
     form = HealthForm(request.GET, store=request.store, latest=yesterday)
-    filters = valid_filters(request, form, {"as_of": yesterday, "comparable": None, "week": today})
+    filters = valid_filters(
+        request,
+        form,
+        {"as_of": yesterday, "comparable": None, "week": today, "q": "", "sort": ""},
+    )
     as_of = filters["as_of"]
     result = SkuHealthRunner(
         store=request.store, query=health_query(store=request.store, as_of=as_of)
@@ -296,9 +335,37 @@ def sku_health(request: HttpRequest) -> HttpResponse:
     )
     week_start = filters["week"] - datetime.timedelta(days=filters["week"].weekday())
     calendar = listing_calendar(store=request.store, week_of=week_start)
+    # Every SKU's row: searchable, sortable, paginated, with its open compliance findings.
+    findings = dict(
+        ComplianceFinding.objects.filter(store=request.store, resolved_at__isnull=True)
+        .values("sku_id")
+        .annotate(open=Count("pk"))
+        .values_list("sku_id", "open")
+    )
+    sort = filters["sort"] or HEALTH_DEFAULT_SORT
+    rows = _health_rows(result.skus, findings=findings, search=filters["q"], sort=sort)
+    columns = sort_columns(
+        sort,
+        [
+            ("code", _("SKU code")),
+            ("title", _("Title")),
+            ("status", _("Status")),
+            ("units_30d", _("Units (30 days)")),
+            ("stock", _("Stock")),
+            ("sell_through", _("Sell-through rate")),
+            ("days_of_cover", _("Days of cover")),
+            ("turnover", _("Inventory turnover")),
+            ("findings", _("Open compliance findings")),
+        ],
+        numeric=("units_30d", "stock", "sell_through", "days_of_cover", "turnover", "findings"),
+    )
     context = {
         "form": form,
         "result": result,
+        "page": paginate(request, rows),
+        "columns": columns,
+        "filters": filters,
+        "findings": findings,
         "first_stock": suggestion,
         "calendar": calendar,
         "week_start": week_start,

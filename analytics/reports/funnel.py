@@ -144,11 +144,11 @@ class FunnelRunner(ReportRunner[FunnelQuery, FunnelResult]):
         keys: list[str] = []
         for position in range(0, len(ids), 2000):
             chunk = [int(i) for i in ids[position : position + 2000]]
-            keys.extend(
-                Visitor.objects.filter(store=self.store, pk__in=chunk).values_list(
-                    "visitor_key", flat=True
-                )
-            )
+            # By primary key alone: with the store in the WHERE clause SQLite's planner walks
+            # the (store, visitor_key) index over every visitor of the store for each chunk
+            # (~50 ms a chunk on the demo shop instead of ~10). The store is still checked.
+            rows = Visitor.objects.filter(pk__in=chunk).values_list("visitor_key", "store_id")
+            keys.extend(key for key, store_id in rows if store_id == self.store.pk)
         return sorted(keys)[:ABANDONED_SAMPLE]
 
     def calculate(self) -> FunnelResult:

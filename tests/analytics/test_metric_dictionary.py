@@ -75,3 +75,52 @@ def test_dictionary_page_in_english_shows_the_english_definitions(member_client)
     page = member_client.get(reverse("metric_dictionary")).content.decode()
     assert definition_cell(page, "uv_value") == "GMV / UV."
     assert definition_cell(page, "refund_rate") == "Refund amount / GMV of the same period."
+
+
+def dictionary_links(html: str) -> set[str]:
+    return set(re.findall(rf'href="{reverse("metric_dictionary")}#metric-([a-z_]+)"', html))
+
+
+def test_metric_names_on_the_pages_link_to_their_definitions(client, db):
+    """Every metric named on the overview, traffic, matrix, campaign monitor and review
+    pages links to its dictionary entry, and every link points at an entry that exists."""
+    import datetime
+
+    from analytics.rollups.services import rollup_range
+    from tests.analytics.handworked import D1, D2, D3, build_shop
+    from tests.factories import CampaignFactory
+
+    shop = build_shop()
+    rollup_range(store=shop.a, start=D1, end=D3)
+    day = datetime.timedelta(days=1)
+    campaign = CampaignFactory(
+        store=shop.a,
+        preparation_start=D1 - 40 * day,
+        preheat_start=D1 - 10 * day,
+        burst_start=D2,
+        burst_end=D2,
+        wrapup_end=D3,
+    )
+    client.force_login(MembershipFactory(store=shop.a, user__username="op").user)
+    whole = {"range": "custom", "start": D1.isoformat(), "end": D3.isoformat()}
+    expected = {
+        reverse("overview"): {"gmv", "uv", "conversion_rate", "roi", "ad_spend"},
+        reverse("traffic"): {"gmv", "uv", "conversion_rate"},
+        reverse("product_matrix"): {"gmv", "gross_profit", "pv"},
+        reverse("campaign_monitor", args=[campaign.pk]): {"gmv", "uv", "conversion_rate"},
+        reverse("campaign_review", args=[campaign.pk]): {
+            "gmv",
+            "uv",
+            "conversion_rate",
+            "spend_per_buyer",
+            "new_buyer_share",
+            "roi",
+        },
+    }
+
+    for path, keys in expected.items():
+        response = client.get(path, whole if "campaigns" not in path else {})
+        assert response.status_code == 200, path
+        links = dictionary_links(response.content.decode())
+        assert keys <= links, (path, keys - links)
+        assert links <= set(METRICS_BY_KEY), (path, links - set(METRICS_BY_KEY))

@@ -572,3 +572,149 @@ def test_sku_list_links_each_price_to_its_price_change_page(operator_client, sto
     row = page.split('<td class="mono">TEA</td>')[1].split("</tr>")[0]
     assert f'<a href="{reverse("sku_price", args=[sku.pk])}"' in row
     assert "¥199.00</a>" in row
+
+
+# --- SKU health: the table of every SKU is searchable, sortable, paginated --------------------
+
+
+def health_table_codes(client, **params) -> list[str]:
+    response = client.get(reverse("sku_health"), params)
+    assert response.status_code == 200
+    return [row.code for row in response.context["page"]]
+
+
+def sold(sku, units: int) -> None:
+    """``units`` sold yesterday (store-local): in the 30-day and 14-day windows."""
+    yesterday = timezone.localdate(timezone=sku.store.zone) - datetime.timedelta(days=1)
+    DailySkuMetrics.objects.create(
+        store=sku.store, sku=sku, day=yesterday, units=units, computed_at=timezone.now()
+    )
+
+
+@pytest.mark.django_db
+def test_health_table_sorts_by_a_figure_with_no_value_last(operator_client, store):
+    # Sell-through = units / (units + stock): A 1/(1+99) = 1%, B 30/(30+10) = 75%,
+    # C 0/(0+100) = 0%, D 0/(0+0) = no value (nothing sold, nothing in stock).
+    sold(SkuFactory(store=store, code="A", listed_on=LONG_AGO, stock=99), 1)
+    sold(SkuFactory(store=store, code="B", listed_on=LONG_AGO, stock=10), 30)
+    stale_sku(store, "C")
+    SkuFactory(store=store, code="D", listed_on=LONG_AGO, stock=0)
+
+    assert health_table_codes(operator_client) == ["A", "B", "C", "D"]  # by code
+    assert health_table_codes(operator_client, sort="sell_through") == ["C", "A", "B", "D"]
+    assert health_table_codes(operator_client, sort="-sell_through") == ["B", "A", "C", "D"]
+    assert health_table_codes(operator_client, sort="-stock") == ["C", "A", "B", "D"]
+
+
+@pytest.mark.django_db
+def test_health_table_shows_and_sorts_by_open_findings(operator_client, store):
+    clean, one, two = (stale_sku(store, code) for code in ("CLEAN", "ONE", "TWO"))
+    finding(one)
+    finding(two, position=0)
+    finding(two, term="第一", position=3)
+    resolved = finding(clean)
+    resolved.resolved_at = timezone.now()
+    resolved.save()
+
+    response = operator_client.get(reverse("sku_health"), {"sort": "-findings"})
+
+    assert [row.code for row in response.context["page"]] == ["TWO", "ONE", "CLEAN"]
+    content = response.content.decode()
+    assert f'<a href="{reverse("compliance")}" data-testid="findings-TWO">2</a>' in content
+    assert 'data-testid="findings-ONE">1</a>' in content
+    assert 'data-testid="findings-CLEAN"' not in content  # the resolved one is not open
+
+
+@pytest.mark.django_db
+def test_health_table_search_matches_code_or_title(operator_client, store):
+    stale_sku(store, "TEA-1", title="西湖龙井")
+    stale_sku(store, "TEA-2", title="Keemun black")
+    stale_sku(store, "CUP-1", title="青瓷杯")
+
+    assert health_table_codes(operator_client, q="tea") == ["TEA-1", "TEA-2"]
+    assert health_table_codes(operator_client, q="龙井") == ["TEA-1"]
+    assert health_table_codes(operator_client, q="KEEMUN") == ["TEA-2"]
+    response = operator_client.get(reverse("sku_health"), {"q": "nothing"})
+    assert response.context["page"].paginator.count == 0
+    assert response.context["result"].skus  # the figures above the table still count all
+
+
+@pytest.mark.django_db
+def test_health_table_paginates_and_a_bad_sort_is_a_400_sorted_by_code_with_a_message(
+    operator_client, store
+):
+    for number in range(55):
+        stale_sku(store, f"S{number:02d}")
+
+    first = operator_client.get(reverse("sku_health"))
+    second = operator_client.get(reverse("sku_health"), {"page": 2, "sort": "-code"})
+    bad = operator_client.get(reverse("sku_health"), {"sort": "price; drop"})
+
+    assert len(first.context["page"]) == 50
+    assert [row.code for row in second.context["page"]] == ["S04", "S03", "S02", "S01", "S00"]
+    assert bad.status_code == 400  # like a bad day, the page says what it ignored
+    assert [row.code for row in bad.context["page"]][:2] == ["S00", "S01"]
+    assert any("排序" in str(message) for message in bad.context["messages"])  # "Ignored Sort"
+
+
+# --- Product matrix: the shared date-range picker --------------------------------------------
+
+
+@pytest.mark.django_db
+def test_matrix_page_takes_the_pickers_presets_custom_range_and_campaign(operator_client, store):
+    from tests.factories import CampaignFactory
+
+    yesterday = timezone.localdate(timezone=store.zone) - datetime.timedelta(days=1)
+    campaign = CampaignFactory(store=store)
+
+    def chosen(**params):
+        response = operator_client.get(reverse("product_matrix"), params)
+        assert response.status_code == 200
+        result = response.context["result"]
+        return result.start, result.end
+
+    assert chosen() == (yesterday - datetime.timedelta(days=29), yesterday)
+    assert chosen(range="yesterday") == (yesterday, yesterday)
+    assert chosen(range="last_7") == (yesterday - datetime.timedelta(days=6), yesterday)
+    assert chosen(range="last_90") == (yesterday - datetime.timedelta(days=89), yesterday)
+    assert chosen(range="custom", start="2026-03-01", end="2026-03-31") == (
+        datetime.date(2026, 3, 1),
+        datetime.date(2026, 3, 31),
+    )
+    assert chosen(range="campaign", campaign=campaign.pk) == (
+        campaign.preheat_start,
+        campaign.wrapup_end,
+    )
+    page = operator_client.get(reverse("product_matrix")).content.decode()
+    assert 'id="range-select"' in page
+    assert f'<option value="{campaign.pk}"' in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"range": "fortnight"},
+        {"range": "custom", "start": "2026-03-31", "end": "2026-03-01"},
+        {"range": "custom", "start": "2026-13-01", "end": "2026-03-01"},
+    ],
+)
+def test_matrix_page_bad_range_is_a_400_with_the_default_range(operator_client, store, params):
+    yesterday = timezone.localdate(timezone=store.zone) - datetime.timedelta(days=1)
+
+    response = operator_client.get(reverse("product_matrix"), params)
+
+    assert response.status_code == 400
+    assert 'data-testid="range-error"' in response.content.decode()
+    assert response.context["result"].start == yesterday - datetime.timedelta(days=29)
+
+
+@pytest.mark.django_db
+def test_matrix_page_metric_names_link_to_the_dictionary(operator_client, store):
+    stale_sku(store, "A")
+
+    page = operator_client.get(reverse("product_matrix")).content.decode()
+
+    role_head = page.split('id="role-table"')[1].split("</thead>")[0]
+    for key in ("gmv", "gross_profit", "pv"):
+        assert f'href="{reverse("metric_dictionary")}#metric-{key}"' in role_head

@@ -733,8 +733,9 @@ def test_campaign_pages_query_count(
         LineupItemFactory.create_batch(3, campaign=campaign)
         MechanicFactory(campaign=campaign)
     warm_up(operator_client)
-    # one more than the list: the timeline's campaigns (one query, not one per campaign)
-    with django_assert_max_num_queries(BASE_QUERIES + 3):
+    # one more than the list: the timeline's campaigns (one query, not one per campaign), and
+    # one for the date-range picker's campaign windows
+    with django_assert_max_num_queries(BASE_QUERIES + 4):
         assert operator_client.get(reverse("campaign_list")).status_code == 200
     # the progress panel's DailyMetricsRunner result is cached after the first view (a fixed
     # handful of queries, independent of the lineup size); the budget is for the cached page:
@@ -940,3 +941,25 @@ def test_money_filter(value, currency, expected):
 )
 def test_percent_filter(value, expected):
     assert percent(value) == expected
+
+
+def test_every_dashboard_template_shows_percentages_with_one_decimal():
+    """The dashboards' rule (issue #4): percentages with one decimal on the overview, traffic,
+    product matrix, SKU health, customers and campaign pages. No such template asks the
+    ``share``/``percent`` filters for another precision."""
+    templates = BASE_DIR / "templates"
+    dashboards = [
+        templates / "overview.html",
+        *(templates / "analytics").glob("*.html"),
+        *(templates / "catalog").glob("*.html"),
+        *(templates / "campaigns").glob("*.html"),
+        templates / "users" / "insights.html",
+    ]
+    other_precision = re.compile(r"\|(?:share|percent):")
+    offenders = [
+        str(path.relative_to(BASE_DIR))
+        for path in dashboards
+        if other_precision.search(path.read_text())
+    ]
+    assert len(dashboards) > 15
+    assert offenders == []
