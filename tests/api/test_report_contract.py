@@ -26,7 +26,7 @@ from campaigns.models import Campaign
 from catalog.compliance import compliance_scan_sku
 from catalog.models import BannedTerm, Category, Sku, StockSnapshot
 from opsdesk.audit import Actor, audit_as
-from opsdesk.exports import FORMULA_STARTS
+from opsdesk.exports import FORMULA_STARTS, XLSX_TYPE
 from users.models import Customer
 
 SCHEMA = yaml.safe_load((settings.BASE_DIR / "openapi" / "schema.yaml").read_text())
@@ -278,3 +278,31 @@ def test_an_oversized_or_bad_page_of_any_list_is_a_400_naming_it(world, client_f
         assert response.status_code == 400, (path, name, value)
         assert name in response.json()["errors"], (path, name, value)
     assert client.get(url, {"page_size": maximum}).status_code == 200
+
+
+XLSX_MEDIA_TYPE = XLSX_TYPE
+
+
+def _sheets(content: bytes) -> dict[str, list]:
+    book = load_workbook(io.BytesIO(content), read_only=True)
+    return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets}
+
+
+@pytest.mark.parametrize("path", [path for path, _ in REPORTS])
+def test_the_accept_header_selects_the_same_export_as_format(tricky, client_for, path):
+    client = client_for("admin")
+    url, query = url_of(path, tricky), valid_query(path)
+    table = _tables(path)[0]
+    csv_query = {**query, **({"table": table} if table else {})}
+
+    by_format = client.get(url, {**csv_query, "format": "csv"})
+    by_accept = client.get(url, csv_query, HTTP_ACCEPT="text/csv")
+
+    assert by_accept.status_code == 200, by_accept.content[:200]
+    assert by_accept["Content-Type"].startswith("text/csv")
+    assert by_accept.content == by_format.content
+    by_format = client.get(url, {**query, "format": "xlsx"})
+    by_accept = client.get(url, query, HTTP_ACCEPT=XLSX_MEDIA_TYPE)
+    assert by_accept.status_code == 200
+    assert by_accept["Content-Type"].startswith(XLSX_MEDIA_TYPE)
+    assert _sheets(by_accept.content) == _sheets(by_format.content)
