@@ -407,3 +407,34 @@ def test_a_body_naming_another_stores_row_anywhere_is_400_and_writes_nothing(
     errors = response.json().get("errors", {}) if response.status_code == 400 else {}
     own_messages = {str(m) for key in _error_keys(leaf) & set(errors) for m in errors[key]}
     assert not foreign_messages & own_messages, (foreign_messages, own_messages)
+
+
+def _writable_names(schema: dict, found: set[str]) -> set[str]:
+    schema = _deref(schema)
+    for key in ("allOf", "oneOf", "anyOf"):
+        for sub in schema.get(key, []):
+            _writable_names(sub, found)
+    if schema.get("type") == "array":
+        _writable_names(schema["items"], found)
+    for name, spec in schema.get("properties", {}).items():
+        if not (spec.get("readOnly") or _deref(spec).get("readOnly")):
+            found.add(name)
+            _writable_names(spec, found)
+    return found
+
+
+def test_no_write_body_of_the_schema_takes_a_store_an_id_or_an_author():
+    """The store comes from the URL, ids from the database and authors from the request:
+    no serializer that writes lists them as input (unknown keys are ignored)."""
+    forbidden = {"store", "store_id", "id", "created_by", "author", "user", "decided_by"}
+    offending, seen = [], set()
+    for path, item in SCHEMA["paths"].items():
+        for method in ("post", "put", "patch"):
+            for media, content in (
+                item.get(method, {}).get("requestBody", {}).get("content", {}).items()
+            ):
+                names = _writable_names(content["schema"], set())
+                offending += [(method, path, media, name) for name in names & forbidden]
+                seen |= names
+    assert {"baseline", "sku", "skus", "stores", "planned_units"} <= seen  # the walk works
+    assert not offending
