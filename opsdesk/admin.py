@@ -122,7 +122,10 @@ class MembershipAdmin(StoreScopedAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyStoreAdmin):
-    """The append-only audit log of the user's stores."""
+    """The append-only audit log of the stores the user is an admin of (like the API's
+    ``stores/{slug}/audit/``: other roles do not read it)."""
+
+    read_capability = Capability.MANAGE_STAFF
 
     list_display = ("created_at", "user", "source", "action", "object_type", "object_repr", "store")
     list_filter = (StoreListFilter, "source")

@@ -149,26 +149,30 @@ class StoreScopedAdmin(_ScopingMixin, admin.ModelAdmin):
     """
 
     store_path: str = "store"
+    #: What reading the rows needs (the audit log: MANAGE_STAFF, store admins only).
+    read_capability: Capability = Capability.VIEW
     show_full_result_count = False  # one COUNT(*) per changelist, not two
 
     # --- reading -------------------------------------------------------------------------
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet:
         queryset = super().get_queryset(request)
-        return _filter_by_store(queryset, store_ids_with(request, Capability.VIEW), self.store_path)
+        return _filter_by_store(
+            queryset, store_ids_with(request, self.read_capability), self.store_path
+        )
 
     def _row_store_id(self, obj: models.Model) -> int | None:
         return obj.store_id
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         user = request.user
-        return user.is_active and user.is_staff and user_may(request, Capability.VIEW)
+        return user.is_active and user.is_staff and user_may(request, self.read_capability)
 
     def has_view_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         if not (request.user.is_active and request.user.is_staff):
             return False
         store_id = None if obj is None else self._row_store_id(obj)
-        return user_may(request, Capability.VIEW, store_id) or self.has_change_permission(
+        return user_may(request, self.read_capability, store_id) or self.has_change_permission(
             request, obj
         )
 

@@ -42,11 +42,17 @@ class MembersResult:
     level_changes: int
 
 
+#: ``Customer.points`` is a 32-bit column: the API and imports accept amounts (up to 12
+#: digits before the point) whose points would not fit, so they stop here instead of failing.
+POINTS_MAX = 2**31 - 1
+
+
 def points_for(spend: Decimal, points_per_yuan: Decimal) -> int:
-    """floor(spend x points_per_yuan), at least 0."""
+    """floor(spend x points_per_yuan), at least 0 and at most ``POINTS_MAX``."""
     if spend <= 0:
         return 0
-    return int((spend * points_per_yuan).to_integral_value(rounding=ROUND_FLOOR))
+    points = int((spend * points_per_yuan).to_integral_value(rounding=ROUND_FLOOR))
+    return min(points, POINTS_MAX)
 
 
 def level_for(spend: Decimal, levels: list[MemberLevel]) -> MemberLevel | None:

@@ -394,6 +394,24 @@ def test_a_page_write_leaves_exactly_its_audit_entries(
         assert (entry.store, entry.user, entry.source) == (ctx.store, ctx.admin, AuditSource.WEB)
 
 
+@pytest.mark.parametrize("name", WRITES)
+def test_a_page_write_without_the_csrf_token_is_refused_and_writes_nothing(ctx, monkeypatch, name):
+    """The same valid POST as above, from a signed-in browser that does not send the CSRF
+    token: 403, nothing written."""
+    case = PAGE_POSTS[name]
+    if case.prepare is not None:
+        case.prepare(ctx, monkeypatch)
+    kwargs, data = case.request(ctx)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(ctx.admin)
+    before = store_data_counts()
+
+    response = client.post(reverse(name, kwargs=kwargs), data)
+
+    assert response.status_code == 403, (name, response.status_code)
+    assert store_data_counts() == before, name
+
+
 @pytest.mark.parametrize("name", NO_WRITES)
 def test_a_page_post_without_store_writes_changes_no_store_data(ctx, name):
     pattern = dict(PAGE_ROUTES)[name]

@@ -184,3 +184,30 @@ def test_an_oversized_ad_spend_batch_is_413(world, client_for):
     batch = [_spend((start + datetime.timedelta(days=n)).isoformat()) for n in range(1001)]
     response = client_for("operator").post(AD_SPEND, batch, format="json")
     assert response.status_code == 413
+
+
+def test_an_order_of_the_largest_accepted_amount_is_no_server_error(
+    world, client_for, django_capture_on_commit_callbacks
+):
+    """Found by schemathesis on PostgreSQL: the largest paid amount the batch accepts used to
+    overflow the buyer's points (a 32-bit column) into a 500. The amount is stored; the points
+    stop at the column's maximum."""
+    from users.models import Customer
+
+    order = {
+        "number": "BIG-1",
+        "customer_id": "whale",
+        "created_at": "2026-11-01T10:00:00+08:00",
+        "paid_at": "2026-11-01T10:01:00+08:00",
+        "status": "paid",
+        "paid_amount": "999999999999.99",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for("admin").post(
+            "/api/v1/stores/tea-house/order-batches/", [order], format="json"
+        )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["created"] == 1
+    whale = Customer.objects.get(store=world.store, external_id="whale")
+    assert whale.points == 2**31 - 1

@@ -1,18 +1,26 @@
 """Tenancy: another store's rows are never listed, every object URL answers 404 for them, and a
-body naming another store's related row is a 400 with nothing written."""
+body naming another store's related row is a 400 with nothing written.
+
+The 404 probes walk the URL conf; the body probes walk every integer field of every JSON write
+body of the schema (``REFERENCES`` says which name rows), so new routes and fields are probed
+without anyone writing a case for them."""
 
 import pytest
+import yaml
+from django.conf import settings
 from django.urls import reverse
 
 from analytics.models import BehaviourEvent
-from campaigns.models import Campaign, LineupItem
-from catalog.models import Category, Sku
-from opsdesk.models import AuditEntry
+from campaigns.models import Campaign, LineupItem, Mechanic
+from catalog.models import Category, ComplianceFinding, Sku
+from opsdesk.models import AuditEntry, Membership
 from users.models import Customer
 
 from .routes import api_routes
+from .test_audit_coverage import store_data_counts
 from .test_permission_matrix import OWN, QUERY, REQUIRED
 
+SCHEMA = yaml.safe_load((settings.BASE_DIR / "openapi" / "schema.yaml").read_text())
 STORE_ROUTES = [r for r in api_routes() if REQUIRED.get(r.basename) != OWN]
 DETAIL_ROUTES = [r for r in STORE_ROUTES if "pk" in r.kwargs]
 LIST_ROUTES = [r for r in STORE_ROUTES if "pk" not in r.kwargs and "get" in r.actions]
@@ -235,3 +243,198 @@ def test_store_id_and_author_in_a_body_are_ignored(world, client_for):
     assert campaign.created_by == world.users["manager"]
     assert response.json()["created_by"] == "manager"
     assert campaign.created_at.year != 2020
+
+
+# --- generated: every id a write body can carry, over every write operation of the schema ---
+
+#: Integer fields of request bodies that name a store-owned row (leaf name -> model), and those
+#: that are plain numbers. A new integer field fails ``test_every_id_in_a_body_is_known`` until
+#: it is listed in one of them, so a new endpoint's references are probed without anyone
+#: remembering to write a probe.
+REFERENCES = {
+    "baseline": Campaign,
+    "category": Category,
+    "customer": Customer,
+    "finding": ComplianceFinding,
+    "parent": Category,
+    "sku": Sku,
+    "skus": Sku,
+}
+NUMBERS = {"clicks", "impressions", "planned_units", "quantity", "stock"}
+#: The row a path's ``{id}`` names, by the folder before it.
+ID_MODELS = {
+    "campaigns": Campaign,
+    "categories": Category,
+    "lineup": LineupItem,
+    "mechanics": Mechanic,
+    "memberships": Membership,
+    "skus": Sku,
+}
+
+
+def _deref(schema: dict) -> dict:
+    while "$ref" in schema:
+        schema = SCHEMA["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def _integer_paths(schema: dict, prefix: tuple = ()) -> list[tuple]:
+    """Paths (tuples of property names and "[]") of the writable integer leaves of a body."""
+    schema = _deref(schema)
+    found = []
+    for key in ("allOf", "oneOf", "anyOf"):
+        for sub in schema.get(key, []):
+            found += _integer_paths(sub, prefix)
+    if schema.get("type") == "array":
+        found += _integer_paths(schema["items"], (*prefix, "[]"))
+    for name, spec in schema.get("properties", {}).items():
+        if not (spec.get("readOnly") or _deref(spec).get("readOnly")):
+            found += _integer_paths(spec, (*prefix, name))
+    if schema.get("type") == "integer":
+        found.append(prefix)
+    return found
+
+
+def body_ids() -> list[tuple[str, str, tuple]]:
+    """(method, path, field path) of every integer leaf of every JSON write body."""
+    found = []
+    for path, item in SCHEMA["paths"].items():
+        for method in ("post", "put", "patch"):
+            content = item.get(method, {}).get("requestBody", {}).get("content", {})
+            if "application/json" in content:
+                for leaf in _integer_paths(content["application/json"]["schema"]):
+                    found.append((method, path, leaf))
+    return found
+
+
+BODY_IDS = body_ids()
+BODY_REFERENCES = [
+    pytest.param(m, p, leaf, id=f"{m.upper()} {p} {'.'.join(leaf)}")
+    for m, p, leaf in BODY_IDS
+    if [n for n in leaf if n != "[]"][-1] in REFERENCES
+]
+
+
+def test_every_id_in_a_body_is_known():
+    names = {[n for n in leaf if n != "[]"][-1] for _, _, leaf in BODY_IDS}
+    assert names - set(REFERENCES) - NUMBERS == set(), "list them in REFERENCES or NUMBERS"
+    assert len(BODY_REFERENCES) >= 15  # the schema was read
+
+
+#: The other fields of the object holding the id, where the id is checked only once they are
+#: valid (batches check every item's fields, then the ids of the whole batch), by path suffix.
+SIBLINGS = {
+    "/events/": {
+        "visitor_id": "v1",
+        "event_type": "view",
+        "channel": "search",
+        "occurred_at": "2026-11-01T10:00:00+08:00",
+    },
+    "/lineup-suggestions/": {"planned_units": 5},
+}
+
+
+def _body(leaf: tuple, value, siblings: dict):
+    if len(leaf) == 1 and leaf[0] != "[]":
+        return {**siblings, leaf[0]: value}
+    if not leaf:
+        return value
+    head, *rest = leaf
+    inner = _body(tuple(rest), value, siblings)
+    return [inner] if head == "[]" else {head: inner}
+
+
+def _error_keys(leaf: tuple) -> set[str]:
+    """The error keys that name ``leaf``: its own (list items by index, ``0.sku``) or a named
+    field holding it (``items`` for ``items.0.sku``, ``skus`` for ``skus.0``)."""
+    parts = ["0" if n == "[]" else n for n in leaf]
+    keys = {".".join(parts)}
+    for end in range(1, len(parts)):
+        if parts[end - 1] != "0":
+            keys.add(".".join(parts[:end]))
+    return keys
+
+
+def _row_of(rows, model):
+    if model is ComplianceFinding:
+        import datetime
+
+        sku = rows[Sku]
+        return ComplianceFinding.objects.create(
+            store=sku.store,
+            sku=sku,
+            field="title",
+            term="最",
+            position=0,
+            first_seen_at=datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC),
+        )
+    return rows[model]
+
+
+def _url(world, path: str) -> str:
+    url = path.replace("{store_slug}", world.store.slug)
+    url = url.replace("{campaign_pk}", str(world.a[Campaign].pk))
+    if "{id}" in url:
+        folder = path.split("/{id}/")[0].rsplit("/", 1)[-1]
+        url = url.replace("{id}", str(world.a[ID_MODELS[folder]].pk))
+    return url
+
+
+@pytest.mark.parametrize(("method", "path", "leaf"), BODY_REFERENCES)
+def test_a_body_naming_another_stores_row_anywhere_is_400_and_writes_nothing(
+    world, client_for, method, path, leaf
+):
+    model = REFERENCES[[n for n in leaf if n != "[]"][-1]]
+    client = client_for("admin")
+    url = _url(world, path)
+    foreign = _row_of(world.b.rows, model)
+    before = store_data_counts()
+
+    siblings = next((v for suffix, v in SIBLINGS.items() if path.endswith(suffix)), {})
+
+    response = getattr(client, method)(url, _body(leaf, foreign.pk, siblings), format="json")
+
+    assert response.status_code == 400, response.content
+    errors = response.json()["errors"]
+    named = _error_keys(leaf) & set(errors)
+    assert named, (errors, leaf)
+    assert store_data_counts() == before
+    # The same field naming this store's row does not get that answer: the 400 above is the
+    # store's wall (the row is not found), not a field that refuses every id.
+    foreign_messages = {str(m) for key in named for m in errors[key]}
+    own = _row_of(world.a.rows, model)
+    response = getattr(client, method)(url, _body(leaf, own.pk, siblings), format="json")
+    errors = response.json().get("errors", {}) if response.status_code == 400 else {}
+    own_messages = {str(m) for key in _error_keys(leaf) & set(errors) for m in errors[key]}
+    assert not foreign_messages & own_messages, (foreign_messages, own_messages)
+
+
+def _writable_names(schema: dict, found: set[str]) -> set[str]:
+    schema = _deref(schema)
+    for key in ("allOf", "oneOf", "anyOf"):
+        for sub in schema.get(key, []):
+            _writable_names(sub, found)
+    if schema.get("type") == "array":
+        _writable_names(schema["items"], found)
+    for name, spec in schema.get("properties", {}).items():
+        if not (spec.get("readOnly") or _deref(spec).get("readOnly")):
+            found.add(name)
+            _writable_names(spec, found)
+    return found
+
+
+def test_no_write_body_of_the_schema_takes_a_store_an_id_or_an_author():
+    """The store comes from the URL, ids from the database and authors from the request:
+    no serializer that writes lists them as input (unknown keys are ignored)."""
+    forbidden = {"store", "store_id", "id", "created_by", "author", "user", "decided_by"}
+    offending, seen = [], set()
+    for path, item in SCHEMA["paths"].items():
+        for method in ("post", "put", "patch"):
+            for media, content in (
+                item.get(method, {}).get("requestBody", {}).get("content", {}).items()
+            ):
+                names = _writable_names(content["schema"], set())
+                offending += [(method, path, media, name) for name in names & forbidden]
+                seen |= names
+    assert {"baseline", "sku", "skus", "stores", "planned_units"} <= seen  # the walk works
+    assert not offending

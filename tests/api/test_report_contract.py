@@ -26,7 +26,7 @@ from campaigns.models import Campaign
 from catalog.compliance import compliance_scan_sku
 from catalog.models import BannedTerm, Category, Sku, StockSnapshot
 from opsdesk.audit import Actor, audit_as
-from opsdesk.exports import FORMULA_STARTS
+from opsdesk.exports import FORMULA_STARTS, XLSX_TYPE
 from users.models import Customer
 
 SCHEMA = yaml.safe_load((settings.BASE_DIR / "openapi" / "schema.yaml").read_text())
@@ -278,3 +278,87 @@ def test_an_oversized_or_bad_page_of_any_list_is_a_400_naming_it(world, client_f
         assert response.status_code == 400, (path, name, value)
         assert name in response.json()["errors"], (path, name, value)
     assert client.get(url, {"page_size": maximum}).status_code == 200
+
+
+XLSX_MEDIA_TYPE = XLSX_TYPE
+
+
+def _sheets(content: bytes) -> dict[str, list]:
+    book = load_workbook(io.BytesIO(content), read_only=True)
+    return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets}
+
+
+@pytest.mark.parametrize("path", [path for path, _ in REPORTS])
+def test_the_accept_header_selects_the_same_export_as_format(tricky, client_for, path):
+    client = client_for("admin")
+    url, query = url_of(path, tricky), valid_query(path)
+    table = _tables(path)[0]
+    csv_query = {**query, **({"table": table} if table else {})}
+
+    by_format = client.get(url, {**csv_query, "format": "csv"})
+    by_accept = client.get(url, csv_query, HTTP_ACCEPT="text/csv")
+
+    assert by_accept.status_code == 200, by_accept.content[:200]
+    assert by_accept["Content-Type"].startswith("text/csv")
+    assert by_accept.content == by_format.content
+    by_format = client.get(url, {**query, "format": "xlsx"})
+    by_accept = client.get(url, query, HTTP_ACCEPT=XLSX_MEDIA_TYPE)
+    assert by_accept.status_code == 200
+    assert by_accept["Content-Type"].startswith(XLSX_MEDIA_TYPE)
+    assert _sheets(by_accept.content) == _sheets(by_format.content)
+
+
+@pytest.fixture
+def marked_b(tricky):
+    """Store B's rows named LEAKMARK, a finding on its SKU, its days rolled up, its campaign
+    with store A's dates: any of it in a store A report is a leak."""
+    world = tricky
+    store = world.b.store
+    Sku.objects.filter(pk=world.b[Sku].pk).update(code="LEAKMARK-SKU", title="LEAKMARK tea")
+    Category.objects.filter(pk=world.b[Category].pk).update(name="LEAKMARK category")
+    Customer.objects.filter(pk=world.b[Customer].pk).update(
+        name="LEAKMARK buyer", external_id="LEAKMARK-id"
+    )
+    Campaign.objects.filter(pk=world.b[Campaign].pk).update(name="LEAKMARK campaign")
+    BannedTerm.objects.create(store=store, term="最好", replacement="很好")
+    compliance_scan_sku(
+        sku=Sku.objects.create(store=store, code="LEAKMARK-FLAG", title="最好的茶", price=9, cost=3)
+    )
+    order = world.b[Order]
+    Order.objects.filter(pk=order.pk).update(
+        created_at=datetime.datetime(2026, 11, 1, 10, 0, tzinfo=SHANGHAI),
+        paid_at=datetime.datetime(2026, 11, 1, 10, 2, tzinfo=SHANGHAI),
+    )
+    for day in (datetime.date(2026, 11, 1), datetime.date(2026, 11, 2)):
+        rollup_day(store=store, day=day)
+    for sku in Sku.objects.filter(store=store):
+        StockSnapshot.objects.create(
+            store=store, sku=sku, day=datetime.date(2026, 11, 2), stock=sku.stock
+        )
+    return world
+
+
+@pytest.mark.parametrize("path", [path for path, _ in REPORTS])
+def test_no_report_shows_another_stores_rows(marked_b, client_for, path):
+    client = client_for("admin")
+    url, query = url_of(path, marked_b), valid_query(path)
+    for extra in ({}, {"format": "xlsx"}, *({"format": "csv", "table": t} for t in _tables(path))):
+        response = client.get(url, {**query, **{k: v for k, v in extra.items() if v}})
+        assert response.status_code == 200, (path, extra, response.content[:200])
+        if extra.get("format") == "xlsx":
+            cells = _sheets(response.content)
+            assert "LEAKMARK" not in repr(cells), (path, extra)
+        else:
+            assert b"LEAKMARK" not in response.content, (path, extra)
+
+
+def test_the_leak_marks_show_in_store_bs_own_reports(marked_b, client_for):
+    """The control of the probe above: the marks are where a leak would carry them."""
+    client = client_for("outsider")
+    base = f"/api/v1/stores/{marked_b.b.store.slug}/reports/"
+    health = client.get(base + "sku-health/", {"as_of": "2026-11-02", "format": "csv"})
+    compliance = client.get(base + "compliance/")
+    matrix = client.get(base + "product-matrix/", {"start": "2026-11-01", "end": "2026-11-02"})
+    for response in (health, compliance, matrix):
+        assert response.status_code == 200
+        assert b"LEAKMARK" in response.content, response.request["PATH_INFO"]

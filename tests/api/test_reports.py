@@ -67,6 +67,23 @@ def test_weeks_and_missing_days(rolled_up, client_for):
     assert body["missing_days"] == ["2026-11-03"]
 
 
+def test_months_are_calendar_months_cut_to_the_range(rolled_up, client_for):
+    rollup_day(store=rolled_up.store, day=datetime.date(2026, 10, 31), tiers=False)
+    body = (
+        client_for("analyst")
+        .get(URL, {"start": "2026-10-31", "end": "2026-11-02", "group_by": "month"})
+        .json()
+    )
+    # October's one day, then November's first two; the 199.00 order was paid on 11-01.
+    assert [(p["start"], p["end"]) for p in body["series"]] == [
+        ("2026-10-31", "2026-10-31"),
+        ("2026-11-01", "2026-11-02"),
+    ]
+    assert [p["metrics"]["gmv"] for p in body["series"]] == ["0.00", "199.00"]
+    assert [p["metrics"]["paid_orders"] for p in body["series"]] == [0, 1]
+    assert body["missing_days"] == []
+
+
 def test_csv_is_utf8_with_bom_one_row_per_bucket(rolled_up, client_for):
     response = client_for("analyst").get(
         URL, {"start": "2026-11-01", "end": "2026-11-02", "format": "csv"}

@@ -105,6 +105,9 @@ def test_every_changelist_opens_for_an_operator_and_shows_no_other_store_row(cli
     assert client.get(reverse("admin:index")).status_code == 200
     for model in [m for label in PROJECT_APPS for m in apps.get_app_config(label).get_models()]:
         response = client.get(changelist(model))
+        if model is AuditEntry:  # store admins only (test_the_audit_log_is_for_store_admins)
+            assert response.status_code == 403
+            continue
         assert response.status_code == 200, model._meta.label
         assert "LEAK" not in response.content.decode(), model._meta.label
         assert "Other Shop" not in response.content.decode(), model._meta.label
@@ -509,6 +512,19 @@ def test_the_audit_log_is_view_only_and_scoped(client, store, other_store):
     assert "sku.update" in page
     assert "LEAK" not in page
     assert client.get(add_url(AuditEntry)).status_code == 403
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [Role.MANAGER, Role.OPERATOR, Role.ANALYST])
+def test_the_audit_log_is_for_store_admins_only(client, store, other_store, role):
+    entry = AuditEntry.objects.create(store=store, source=AuditSource.WEB, action="sku.update")
+    client.force_login(staff(store, role=role, username="member"))
+    assert client.get(changelist(AuditEntry)).status_code == 403
+    assert client.get(change_url(entry)).status_code in (302, 403)
+    assert "auditentry" not in client.get(reverse("admin:index")).content.decode()
+    # An admin of another store sees none of this store's entries.
+    client.force_login(staff(other_store, role=Role.ADMIN, username="other-admin"))
+    assert "sku.update" not in client.get(changelist(AuditEntry)).content.decode()
 
 
 @pytest.mark.django_db

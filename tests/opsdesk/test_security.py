@@ -102,6 +102,15 @@ def test_pages_and_api_carry_a_strict_content_security_policy(client):
         assert directives["object-src"] == ["'none'"]
 
 
+def test_every_response_denies_frames_and_sniffing(client):
+    for url in (reverse("login"), "/api/v1/stores/", "/api/schema/", "/api/docs/", "/nowhere/"):
+        response = client.get(url)
+        assert response["X-Frame-Options"] == "DENY", url
+        assert response["X-Content-Type-Options"] == "nosniff", url
+        assert response["Referrer-Policy"] == "same-origin", url
+        assert "Content-Security-Policy" in response, url
+
+
 def test_the_api_docs_run_no_inline_script(client):
     response = client.get("/api/docs/")
     assert response.status_code == 200
