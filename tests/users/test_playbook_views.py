@@ -25,19 +25,15 @@ from rest_framework.test import APIClient
 
 from opsdesk.roles import Role
 from tests.factories import (
-    CustomerFactory,
     MembershipFactory,
-    OrderFactory,
     StoreFactory,
     TierChangeFactory,
 )
+from tests.users.effect_example import seed_effect_example
 from users.models import (
     CustomerPrediction,
     Playbook,
-    PlaybookContact,
-    PlaybookRun,
     PredictionFit,
-    RunStatus,
     Tier,
     TriggerKind,
 )
@@ -54,46 +50,9 @@ def shop(db):
         tier=Tier.DORMANT,
         coupon_value=Decimal("30.00"),
     )
-    run = PlaybookRun.objects.create(
-        store=store,
-        playbook=playbook,
-        day=t0.date(),
-        ran_at=t0,
-        triggered=7,
-        contacted=4,
-        held_out=3,
-        status=RunStatus.DONE,
+    people = seed_effect_example(
+        store=store, playbook=playbook, t0=t0, trigger_key="entered_tier:dormant"
     )
-    people = {
-        name: CustomerFactory(store=store, external_id=name)
-        for name in ("c1", "c2", "c3", "c4", "h1", "h2", "h3")
-    }
-    for name, customer in people.items():
-        PlaybookContact.objects.create(
-            store=store,
-            run=run,
-            playbook=playbook,
-            customer=customer,
-            day=run.day,
-            trigger_key="entered_tier:dormant",
-            held_out=name.startswith("h"),
-        )
-    hour, day = datetime.timedelta(hours=1), datetime.timedelta(days=1)
-    for name, offset, amount in [
-        ("c1", 2 * day, "100"),
-        ("c2", 10 * day, "50"),
-        ("c4", hour, "30"),
-        ("c4", 3 * day, "20"),
-        ("h1", 20 * day, "40"),
-        ("h3", -hour, "10"),
-    ]:
-        OrderFactory(
-            store=store,
-            customer=people[name],
-            created_at=t0 + offset - datetime.timedelta(minutes=5),
-            paid_at=t0 + offset,
-            goods_amount=Decimal(amount),
-        )
     return store, playbook, people
 
 

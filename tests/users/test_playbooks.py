@@ -24,6 +24,7 @@ from tests.factories import (
     StoreFactory,
     TierChangeFactory,
 )
+from tests.users.effect_example import seed_effect_example
 from users.models import (
     ActionKind,
     CustomerPrediction,
@@ -402,43 +403,8 @@ def test_effect_report_by_hand(db):
     """
     store = StoreFactory()
     playbook = make_playbook(store)
-    run = PlaybookRun.objects.create(
-        store=store,
-        playbook=playbook,
-        day=T0.date(),
-        ran_at=T0,
-        triggered=7,
-        contacted=4,
-        held_out=3,
-        status=RunStatus.DONE,
-    )
-    names = ["c1", "c2", "c3", "c4", "h1", "h2", "h3"]
-    people = {n: CustomerFactory(store=store, external_id=n) for n in names}
-    for name, customer in people.items():
-        PlaybookContact.objects.create(
-            store=store,
-            run=run,
-            playbook=playbook,
-            customer=customer,
-            day=run.day,
-            held_out=name.startswith("h"),
-        )
-    hour, dayd = datetime.timedelta(hours=1), datetime.timedelta(days=1)
-    for name, offset, amount in [
-        ("c1", 2 * dayd, "100"),
-        ("c2", 10 * dayd, "50"),
-        ("c4", hour, "30"),
-        ("c4", 3 * dayd, "20"),
-        ("h1", 20 * dayd, "40"),
-        ("h3", -hour, "10"),
-    ]:
-        OrderFactory(
-            store=store,
-            customer=people[name],
-            created_at=T0 + offset - datetime.timedelta(minutes=5),
-            paid_at=T0 + offset,
-            goods_amount=Decimal(amount),
-        )
+    seed_effect_example(store=store, playbook=playbook, t0=T0)
+    dayd = datetime.timedelta(days=1)
 
     effect = playbook_effect(playbook=playbook, now=T0 + 40 * dayd)
     seven, thirty = effect.windows
