@@ -10,15 +10,16 @@ while it aggregates the events; on SQLite the aggregate ``opsdesk_pack_ids(id)``
 below writes the same bytes. An empty set is stored as NULL.
 
 ``pack_sql(column)`` gives the packing aggregate of the current database; ``unpack`` reads a
-blob into a numpy array; ``distinct_count`` counts the union of several blobs (a bitmap over
-the ids' span when they are dense, as a store's are, else a hash-based unique) and
-``counts_by_id`` adds up aligned counts per distinct id (a buyer's paid orders).
+blob into a numpy array and ``unpack_many`` several blobs in one pass; ``distinct_per_group``
+counts the distinct ids of each group of sets (the days of a rollup, the buckets or channels
+of a report: a bitmap over groups x the ids' span when the ids are dense, as a store's are,
+else a sort) and ``totals_per_group`` also adds up aligned counts per id (a buyer's paid
+orders).
 """
 
 from collections.abc import Iterable
 
 import numpy as np
-import pandas as pd
 from django.db import connection
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
@@ -49,71 +50,6 @@ def unpack(blob: bytes | memoryview | None) -> np.ndarray:
     if not blob:
         return np.empty(0, dtype=np.int64)
     return np.frombuffer(blob, dtype=DTYPE).astype(np.int64, copy=False)
-
-
-def union_arrays(arrays: list[np.ndarray]) -> np.ndarray:
-    """The distinct ids of several unpacked sets (unsorted)."""
-    arrays = [array for array in arrays if len(array)]
-    if not arrays:
-        return np.empty(0, dtype=np.int64)
-    if len(arrays) == 1:
-        return arrays[0]  # one set has no repeats
-    # pandas' hash-based unique: O(n), no sort.
-    return pd.unique(np.concatenate(arrays))
-
-
-#: A bitmap over the ids' span is used for counting when the span is at most this many ids
-#: (and not much sparser than the ids): a store's visitor and customer ids are mostly dense.
-BITMAP_SPAN = 64_000_000
-#: Below this many ids in all, the hash-based unique is as fast as the bitmap.
-BITMAP_MINIMUM = 50_000
-
-
-def _span(arrays: list[np.ndarray]) -> tuple[int, int] | None:
-    """(lowest id, span) when a bitmap over the ids is worth it, else None."""
-    total = sum(len(array) for array in arrays)
-    if total < BITMAP_MINIMUM:
-        return None
-    low = min(int(array[0]) for array in arrays)  # each set is ascending
-    high = max(int(array[-1]) for array in arrays)
-    span = high - low + 1
-    return (low, span) if span <= min(BITMAP_SPAN, 64 * total) else None
-
-
-def distinct_count_arrays(arrays: list[np.ndarray]) -> int:
-    """The number of distinct ids over several unpacked sets."""
-    arrays = [array for array in arrays if len(array)]
-    if len(arrays) <= 1:
-        return len(arrays[0]) if arrays else 0
-    bounds = _span(arrays)
-    if bounds is None:
-        return len(union_arrays(arrays))
-    low, span = bounds
-    seen = np.zeros(span, dtype=bool)
-    for array in arrays:
-        seen[array - low] = True
-    return int(np.count_nonzero(seen))
-
-
-def distinct_count(blobs: Iterable[bytes | memoryview | None]) -> int:
-    return distinct_count_arrays([unpack(blob) for blob in blobs if blob])
-
-
-def counts_by_id(ids: list[np.ndarray], counts: list[np.ndarray]) -> np.ndarray:
-    """The sums of the (positive) counts per distinct id over several aligned (ids, counts)
-    sets: one entry per distinct id, in no particular order."""
-    pairs = [(i, c) for i, c in zip(ids, counts, strict=True) if len(i)]
-    if not pairs:
-        return np.empty(0, dtype=np.int64)
-    bounds = _span([i for i, _c in pairs])
-    if bounds is None:
-        series = pd.Series(np.concatenate([c for _i, c in pairs]))
-        return series.groupby(np.concatenate([i for i, _c in pairs]), sort=False).sum().to_numpy()
-    low, span = bounds
-    sums = np.zeros(span, dtype=np.int64)
-    for i, c in pairs:
-        sums[i - low] += c  # the ids of one set are distinct: no index repeats in one add
-    return sums[sums > 0]  # every buyer has at least one order
 
 
 def unpack_many(blobs: Iterable[bytes | memoryview | None]) -> tuple[np.ndarray, np.ndarray]:

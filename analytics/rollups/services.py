@@ -28,6 +28,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Min, Q
@@ -218,17 +219,22 @@ _COUNT_FIELDS = ("uv", "cart_visitors", "order_visitors", "pay_visitors")
 
 def _store_visitor_counts(store: Store, unit: dict) -> None:
     """Set the store rows' distinct visitor counts of the unit's days: per day, the size of
-    the union of the day's channel sets (a visitor seen through two channels counts once).
-    One UPDATE per day: a night is two queries, a back-fill month 32."""
-    by_day: dict[datetime.date, list[tuple]] = {}
-    for row in VisitorSet.objects.filter(**unit).values_list("day", *_SET_FIELDS):
-        by_day.setdefault(row[0], []).append(row[1:])
-    if not by_day:
+    the union of the day's channel sets (a visitor seen through two channels counts once),
+    counted for every day of the unit at once (``idsets.distinct_per_group``, the days as
+    groups). One UPDATE per day: a night is two queries, a back-fill month 32."""
+    rows = list(VisitorSet.objects.filter(**unit).values_list("day", *_SET_FIELDS))
+    if not rows:
         return
-    for day, rows in by_day.items():
+    days = sorted({row[0] for row in rows})
+    group_of = {day: group for group, day in enumerate(days)}
+    row_groups = np.array([group_of[row[0]] for row in rows], dtype=np.int64)
+    per_set = []
+    for position in range(len(_SET_FIELDS)):
+        ids, owners = idsets.unpack_many(row[1 + position] for row in rows)
+        per_set.append(idsets.distinct_per_group(ids, row_groups[owners], len(days)))
+    for group, day in enumerate(days):
         counts = {
-            name: idsets.distinct_count(sets[i] for sets in rows)
-            for i, name in enumerate(_COUNT_FIELDS)
+            name: int(values[group]) for name, values in zip(_COUNT_FIELDS, per_set, strict=True)
         }
         DailyStoreMetrics.objects.filter(store=store, day=day).update(**counts)
 

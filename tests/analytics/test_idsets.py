@@ -1,5 +1,5 @@
 """Packed id sets (analytics.idsets): the SQL aggregates write what ``pack`` writes, and the
-counts over several sets equal a brute-force set union, on both counting paths."""
+counts over several sets per group equal a brute-force set union, on both counting paths."""
 
 from unittest import mock
 
@@ -42,41 +42,6 @@ def test_the_database_aggregate_packs_aligned_with_another_column():
         buyers, orders = cursor.fetchone()
     assert idsets.unpack(buyers).tolist() == [10, 20, 30]
     assert idsets.unpack(orders).tolist() == [3, 2, 1]
-
-
-sets_st = st.lists(st.sets(st.integers(0, 300), max_size=80), max_size=6)
-
-
-@settings(max_examples=60, deadline=None)
-@given(sets=sets_st, offset=st.sampled_from([0, 10**12]), dense=st.booleans())
-def test_distinct_count_equals_the_size_of_the_union(sets, offset, dense):
-    arrays = [np.array(sorted(offset + i for i in s), dtype=np.int64) for s in sets]
-    expected = len(set().union(*sets))
-    with counting_path(dense):
-        assert idsets.distinct_count_arrays(arrays) == expected
-        blobs = [idsets.pack(array) if len(array) else None for array in arrays]
-        assert idsets.distinct_count(blobs) == expected
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    sets=st.lists(st.dictionaries(st.integers(0, 300), st.integers(1, 4), max_size=60), max_size=5),
-    dense=st.booleans(),
-)
-def test_counts_by_id_adds_up_per_id(sets, dense):
-    ids = [np.array(sorted(d), dtype=np.int64) for d in sets]
-    counts = [np.array([d[i] for i in sorted(d)], dtype=np.int64) for d in sets]
-    expected: dict[int, int] = {}
-    for d in sets:
-        for i, n in d.items():
-            expected[i] = expected.get(i, 0) + n
-    with counting_path(dense):
-        assert sorted(idsets.counts_by_id(ids, counts).tolist()) == sorted(expected.values())
-
-
-def counting_path(bitmap: bool):
-    """Force the bitmap (whenever the span allows it) or the hash-based path."""
-    return mock.patch.object(idsets, "BITMAP_MINIMUM", 0 if bitmap else 10**9)
 
 
 def test_unpack_many_decodes_every_blob_in_order_with_its_row():
