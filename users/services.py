@@ -74,29 +74,24 @@ def playbook_validate(playbook: Playbook) -> None:
         raise ValidationError(errors)
 
 
-def _name_taken(playbook: Playbook) -> bool:
-    """True when another playbook of the store already has this name (so the list and the
-    customer page, which name playbooks, stay unambiguous)."""
-    return (
+def _claim_name(playbook: Playbook) -> None:
+    """Refuse a name another playbook of the store already has (the list and the customer
+    page name playbooks, so they must stay unambiguous). Locks the store's row until the
+    transaction ends, so two saves cannot both find a name free and both take it (PostgreSQL;
+    SQLite writes one transaction at a time anyway). Call inside the saving transaction."""
+    Store.objects.select_for_update().filter(pk=playbook.store_id).first()
+    taken = (
         Playbook.objects.filter(store_id=playbook.store_id, name=playbook.name)
         .exclude(pk=playbook.pk)
         .exists()
     )
-
-
-def _lock_names(store: Store) -> None:
-    """Lock the store's row until the transaction ends, so two saves cannot both find a name
-    free and both take it (PostgreSQL; SQLite writes one transaction at a time anyway)."""
-    Store.objects.select_for_update().filter(pk=store.pk).first()
-
-
-def _name_error(playbook: Playbook) -> ValidationError:
-    return ValidationError(
-        {
-            "name": _("This store already has a playbook named %(name)s; choose another name.")
-            % {"name": playbook.name}
-        }
-    )
+    if taken:
+        raise ValidationError(
+            {
+                "name": _("This store already has a playbook named %(name)s; choose another name.")
+                % {"name": playbook.name}
+            }
+        )
 
 
 def playbook_create(*, store: Store, actor: Actor, **values) -> Playbook:
@@ -114,9 +109,7 @@ def playbook_create(*, store: Store, actor: Actor, **values) -> Playbook:
     changes = field_changes({}, values)
     changes.pop("webhook_secret", None)  # never in the log
     with transaction.atomic():
-        _lock_names(store)
-        if _name_taken(playbook):
-            raise _name_error(playbook)
+        _claim_name(playbook)
         playbook.save()
         audit_as(actor, store=store, action="playbook.create", obj=playbook, changes=changes)
     return playbook
@@ -140,9 +133,7 @@ def playbook_update(*, playbook: Playbook, actor: Actor, **values) -> Playbook:
     changes.pop("webhook_secret", None)  # never in the log
     with transaction.atomic():
         if "name" in changes:
-            _lock_names(playbook.store)
-            if _name_taken(playbook):
-                raise _name_error(playbook)
+            _claim_name(playbook)
         playbook.save()
         audit_as(
             actor, store=playbook.store, action="playbook.update", obj=playbook, changes=changes
