@@ -12,22 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from tests.factories import CampaignFactory, MembershipFactory, StoreFactory
+from tests.campaigns.test_views import campaign
+from tests.factories import MembershipFactory, StoreFactory
 
 DAY = datetime.timedelta(days=1)
-
-
-def campaign(store, name, burst, **extra):
-    return CampaignFactory(
-        store=store,
-        name=name,
-        preparation_start=burst - 30 * DAY,
-        preheat_start=burst - 5 * DAY,
-        burst_start=burst,
-        burst_end=burst,
-        wrapup_end=burst + 3 * DAY,
-        **extra,
-    )
 
 
 @pytest.fixture

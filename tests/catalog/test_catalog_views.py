@@ -22,6 +22,7 @@ from catalog.models import (
 )
 from opsdesk.models import AuditEntry
 from opsdesk.roles import Role
+from tests.catalog.test_matrix import metrics
 from tests.factories import BannedTermFactory, OrderFactory, OrderLineFactory, SkuFactory
 
 PAGES = ["product_matrix", "sku_health", "compliance"]
@@ -460,21 +461,8 @@ def small_matrix(store):
         made[code] = SkuFactory(
             store=store, code=code, role=role, price=Decimal(price), cost=Decimal(cost)
         )
-    for code, gmv, profit, views, first_orders in [
-        ("T1", 100, 20, 10, 0),
-        ("P1", 600, 300, 100, 3),
-    ]:
-        DailySkuMetrics.objects.create(
-            store=store,
-            sku=made[code],
-            day=yesterday,
-            units=1,
-            gmv=Decimal(gmv),
-            gross_profit=Decimal(profit),
-            views=views,
-            first_orders=first_orders,
-            computed_at=timezone.now(),
-        )
+    metrics(made["T1"], 100, 20, 10, 0, day=yesterday)
+    metrics(made["P1"], 600, 300, 100, 3, day=yesterday)
     return made
 
 
