@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from opsdesk.models import StoreOwned
+from opsdesk.models import StoreOwned, store_key
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -56,6 +56,7 @@ class MemberLevel(StoreOwned):
 class Customer(StoreOwned):
     """A buyer of the store. ``external_id`` is the platform's buyer id, unique per store."""
 
+    store = store_key(db_index=False)  # the (store, external id) key leads with it
     external_id = models.CharField(_("external id"), max_length=64)
     name = models.CharField(_("name"), max_length=120, blank=True)
     region = models.CharField(_("region"), max_length=60, blank=True)

@@ -32,6 +32,7 @@ from django.db import DatabaseError, connection, transaction
 
 from analytics.models import ImportKind, Order, OrderLine, OrderStatus, Refund
 from catalog.models import Sku
+from opsdesk.models import Store
 from users.models import Customer
 
 from .kinds import Context
@@ -131,17 +132,23 @@ def run(
             with connection.cursor() as cursor:
                 sql = _Sql(cursor, suffix)
                 rows = _run(sql, path, table, preset, columns, ctx, progress)
-                for name in ("raw", "rows", "first", "ord", "ids", "lines", "refunds"):
+                for name in ("raw", "rows", "first", "newcust", "ord", "lines", "refunds"):
                     sql(f"DROP TABLE IF EXISTS imp_{name}__")
             return rows
     except DatabaseError as error:
         raise Fallback(str(error)) from error
 
 
-def _field_exprs(preset: Preset, columns: dict[str, int]) -> tuple[dict[str, str], list[str]]:
-    """SQL of each present field's value (from a column ``c<i>`` of ``imp_raw``) and the SQL
-    conditions that send a row to the Python path."""
+def _field_exprs(
+    preset: Preset, columns: dict[str, int]
+) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """SQL of each present field's value and of its cell (``k_<name>``, the preset's default
+    in place of an empty cell), both from the trimmed cells ``t<i>`` of ``imp_raw``, and the
+    SQL conditions, over those names, that send a row to the Python path. Values, cells and
+    conditions are columns of one pass (``_run``): each cell is trimmed, matched and cast once.
+    A typed cell that is not in its canonical form converts to NULL, never to an error."""
     exprs: dict[str, str] = {}
+    cells: dict[str, str] = {}
     bad: list[str] = []
     specs = {spec.name: spec for spec in preset.fields}
     for name, spec in specs.items():
@@ -154,9 +161,11 @@ def _field_exprs(preset: Preset, columns: dict[str, int]) -> tuple[dict[str, str
                 # inside a cell, spaces str.strip() removes and btrim does not. (Typed
                 # cells are held to digit-only forms below.)
                 ends = ", ".join(_lit(c) for c in "='\t" + _ODD_SPACE)
+                raw = f"k_{name}_raw"
+                cells[raw] = cell
                 bad.append(
-                    f"left({cell}, 1) IN ({ends}) OR right({cell}, 1) IN ({ends}) "
-                    f"OR strpos({cell}, '\"') > 0"
+                    f"left({raw}, 1) IN ({ends}) OR right({raw}, 1) IN ({ends}) "
+                    f"OR strpos({raw}, '\"') > 0"
                 )
         else:
             cell = "NULL"
@@ -176,30 +185,105 @@ def _field_exprs(preset: Preset, columns: dict[str, int]) -> tuple[dict[str, str
                 value = f"NULLIF(CASE lower({cell}) {cases} ELSE {other} END, '')"
             if spec.choices:
                 choices = ", ".join(_lit(c) for c in spec.choices)
-                bad.append(f"{value} NOT IN ({choices})")
+                bad.append(f"{name} NOT IN ({choices})")
             if spec.max_length:
-                bad.append(f"char_length({value}) > {spec.max_length}")
+                bad.append(f"char_length({name}) > {spec.max_length}")
             exprs[name] = value
-        elif spec.type == BOOL:
+            continue
+        # Typed: NULL unless the cell is in its one accepted form; a cell that is there and
+        # converts to NULL sends the file to the Python path.
+        cells[f"k_{name}"] = cell
+        bad.append(f"(k_{name} IS NOT NULL AND {name} IS NULL)")
+        if spec.type == BOOL:
             trues, falses = ", ".join(map(_lit, _TRUE)), ", ".join(map(_lit, _FALSE))
-            bad.append(f"lower({cell}) NOT IN ({trues}, {falses})")
-            exprs[name] = f"(lower({cell}) IN ({trues}))"
+            exprs[name] = (
+                f"CASE WHEN lower({cell}) IN ({trues}) THEN true "
+                f"WHEN lower({cell}) IN ({falses}) THEN false END"
+            )
         else:
-            bad.append(f"{cell} !~ {_lit(_RE[spec.type])}")
-            exprs[name] = {
+            cast = {
                 MONEY: f"({cell})::numeric(14, 2)",
                 INT: f"({cell})::integer",
                 DATETIME: f"(replace({cell}, 'T', ' ')::timestamp AT TIME ZONE %(zone)s)",
                 DATE: f"({cell})::date",
             }[spec.type]
-    return exprs, bad
+            exprs[name] = f"CASE WHEN {cell} ~ {_lit(_RE[spec.type])} THEN {cast} END"
+    return exprs, cells, bad
+
+
+_TRIGGERED = (Customer, Order, OrderLine, Refund)
+
+
+def _row_checks_off(sql: _Sql) -> str:
+    """Turn the per-row foreign-key triggers of this transaction's next writes off (PostgreSQL's
+    ``session_replication_role = replica``, the setting logical replication applies rows
+    with); returns the role to restore, or ``""`` when they stay on.
+
+    Each row the import writes would otherwise queue a trigger that looks its store, customer,
+    order or SKU up one by one at commit: most of a large file's time. ``_check_references``
+    does the same work as a few set-based statements. They stay on when the database does not
+    let this role change the setting (PostgreSQL 15+: ``GRANT SET ON PARAMETER
+    session_replication_role TO <role>``; superusers may) and when a table written has a
+    trigger of its own (one opsdesk did not create, which replica mode would skip)."""
+    tables = [model._meta.db_table for model in _TRIGGERED]
+    if sql.one(
+        "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE NOT tgisinternal "
+        "AND tgrelid = ANY (%s::regclass[]))",
+        [tables],
+    ):
+        return ""
+    role = sql.one("SELECT current_setting('session_replication_role')")
+    try:
+        with transaction.atomic():
+            sql("SELECT set_config('session_replication_role', 'replica', true)")
+    except DatabaseError:
+        return ""
+    return role
+
+
+def _check_references(sql: _Sql, params: dict, *, refunds: bool) -> None:
+    """What the foreign-key triggers check, for every row the import wrote, as a few
+    statements: each referenced row that this transaction did not create itself (the store,
+    the SKUs of the lines, the orders' customers, the existing orders given lines or refunds)
+    is locked ``FOR KEY SHARE`` (so no other session can delete it or change its key until
+    commit, as the triggers' own lookups lock it) and must be found; one that is gone sends
+    the file to the Python path. Rows this transaction created (new customers, new orders)
+    are invisible to every other session until commit."""
+    store, sku = Store._meta.db_table, Sku._meta.db_table
+    customer, order = Customer._meta.db_table, Order._meta.db_table
+    refunded = (
+        "UNION SELECT order_id FROM imp_refunds__ WHERE order_old_id IS NOT NULL"
+        if refunds
+        else ""
+    )
+    wanted = {
+        store: "SELECT %(store)s::bigint",
+        sku: "SELECT DISTINCT sku_id FROM imp_lines__",
+        customer: """
+            SELECT customer_id FROM imp_ord__ WHERE old_id IS NULL OR fields_changed
+            EXCEPT SELECT id FROM imp_newcust__""",
+        order: f"""
+            SELECT old_id FROM imp_changed__ WHERE old_id IS NOT NULL {refunded}""",
+    }
+    for table, ids in wanted.items():
+        sql(f"CREATE TEMP TABLE imp_want__ AS {ids}", params)
+        want, found = sql(
+            f"""
+            SELECT (SELECT count(*) FROM imp_want__),
+                   (SELECT count(*) FROM (SELECT 1 FROM {table}
+                        WHERE id IN (SELECT * FROM imp_want__) FOR KEY SHARE) locked)
+            """
+        ).fetchone()
+        sql("DROP TABLE imp_want__")
+        if want != found:
+            raise Fallback(f"a row of {table} the file refers to is gone")
 
 
 def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
     store = ctx.store
     zone = store.time_zone
     params = {"store": store.pk, "zone": zone}
-    exprs, bad = _field_exprs(preset, columns)
+    exprs, cells, bad = _field_exprs(preset, columns)
     width = len(table.headers)
     # Sorts and hashes of a large file in memory (until the transaction ends), and room for
     # the staging tables, which live in the session's local buffers (settable only before
@@ -225,18 +309,28 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
     # Rows Python skips (every cell blank); the others are numbered as the spreadsheet is.
     blank = " AND ".join(f"coalesce(c{i}, '') ~ '^[[:space:]]*$'" for i in range(width))
     sql(f"DELETE FROM imp_raw__ WHERE {blank}")
-    # Each used cell trimmed once (OFFSET 0 keeps the subquery from being flattened).
+    # One pass: each used cell trimmed once, matched against its form and converted once,
+    # then the row's checks over the results (OFFSET 0 keeps each level from being flattened
+    # into the next, which would repeat its expressions).
     used = sorted(set(columns.values()))
     trimmed = ", ".join(f"NULLIF(btrim(c{i}, E' \\t\\r\\n'), '') AS t{i}" for i in used)
-    source = f"(SELECT rn, {trimmed} FROM imp_raw__ OFFSET 0) x"
-    if bad and sql.one(f"SELECT EXISTS (SELECT 1 FROM {source} WHERE {' OR '.join(bad)})", params):
-        raise Fallback("cells outside the canonical forms")
-    names = list(exprs)
-    select = ", ".join(f"{exprs[n]} AS {n}" for n in names)
+    values = ", ".join(f"{expr} AS {name}" for name, expr in {**exprs, **cells}.items())
+    select = ", ".join(exprs)
     for name in ("refund_amount", "refunded_at", "sku_code", "quantity", "unit_price"):
         if name not in exprs:
             select += f", NULL::{'text' if name == 'sku_code' else 'numeric'} AS {name}"
-    sql(f"CREATE TEMP TABLE imp_rows__ AS SELECT rn + 1 AS rn, {select} FROM {source}", params)
+    sql(
+        f"""
+        CREATE TEMP TABLE imp_rows__ AS
+        SELECT rn + 1 AS rn, {select}, {" OR ".join(f"({b})" for b in bad) or "false"} AS bad
+        FROM (SELECT rn, {values}
+              FROM (SELECT rn, {trimmed} FROM imp_raw__ OFFSET 0) x OFFSET 0) v
+        """,
+        params,
+    )
+    if bad and sql.one("SELECT EXISTS (SELECT 1 FROM imp_rows__ WHERE bad)"):
+        raise Fallback("cells outside the canonical forms")
+    sql("ALTER TABLE imp_rows__ DROP COLUMN bad")
     rows = sql.one("SELECT count(*) FROM imp_rows__")
     if rows == 0:
         return 0
@@ -320,10 +414,15 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
     )
     if missing and preset.missing_customers != "create":
         raise Fallback("a customer missing")
+    # From here to the end of the writes, the per-row foreign-key triggers are off when the
+    # database lets this session turn them off; ``_check_references`` does their work.
+    checks_off = _row_checks_off(sql)
+    sql("CREATE TEMP TABLE imp_newcust__ (id bigint)")
     if missing:
         # Named after the first order naming them, as the Python path does.
         sql(
             f"""
+            WITH created AS (
             INSERT INTO {customer} (store_id, external_id, name, region, gender, points,
                                     created_at)
             SELECT %(store)s, customer_id, coalesce(customer_name, ''), '', 'unknown', 0, now()
@@ -332,12 +431,15 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
             WHERE NOT EXISTS (SELECT 1 FROM {customer} c
                 WHERE c.store_id = %(store)s AND c.external_id = w.customer_id)
             ORDER BY customer_id
+            RETURNING id)
+            INSERT INTO imp_newcust__ SELECT id FROM created
             """,
             params,
         )
         ctx.extra["customers_created"] += missing
     progress(60)
     order, line, refund = Order._meta.db_table, OrderLine._meta.db_table, Refund._meta.db_table
+    params["ids"] = sql.one("SELECT pg_get_serial_sequence(%s, 'id')", [order])
     fields = (
         "customer_id, created_at, paid_at, status, channel, goods_amount, discount_amount, "
         "shipping_amount, paid_amount, is_presale, deposit_amount, deposit_paid_at"
@@ -353,7 +455,7 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
                  IS DISTINCT FROM (n.customer_id, n.created_at, n.paid_at, n.status, n.channel,
                    n.goods_amount, n.discount_amount, n.shipping_amount, n.paid_amount,
                    n.is_presale, n.deposit_amount, n.deposit_paid_at)) AS fields_changed,
-               o.id AS id
+               coalesce(o.id, nextval(%(ids)s::regclass)) AS id
         FROM (
             SELECT f.rn, f.order_number AS number, c.id AS customer_id, f.created_at,
                    f.paid_at,
@@ -379,28 +481,24 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
         """,
         params,
     )
-    sql("CREATE TEMP TABLE imp_ids__ (number text, id bigint)")
-    sql(
+    # New orders get the ids drawn above. One that another session inserted meanwhile is
+    # updated instead and keeps its own id: then the ids drawn are not the ones written, and
+    # the Python path takes the file.
+    moved = sql.one(
         f"""
         WITH written AS (
-            INSERT INTO {order} (store_id, number, {fields})
-            SELECT %(store)s, number, {fields} FROM imp_ord__
+            INSERT INTO {order} (id, store_id, number, {fields})
+            SELECT id, %(store)s, number, {fields} FROM imp_ord__
             WHERE old_id IS NULL OR fields_changed ORDER BY rn
             ON CONFLICT (store_id, number) DO UPDATE SET
             {", ".join(f"{f} = EXCLUDED.{f}" for f in fields.split(", "))}
-            RETURNING number, id)
-        INSERT INTO imp_ids__ SELECT number, id FROM written
+            RETURNING id)
+        SELECT count(*) FROM written WHERE id NOT IN (SELECT id FROM imp_ord__)
         """,
         params,
     )
-    # The new orders' ids (an order another session inserted meanwhile was updated instead:
-    # its id comes back the same way).
-    sql(
-        """
-        UPDATE imp_ord__ i SET id = n.id FROM imp_ids__ n
-        WHERE i.old_id IS NULL AND n.number = i.number
-        """
-    )
+    if moved:
+        raise Fallback("an order written meanwhile by another session")
     sql("ANALYZE imp_ord__")  # sizes for the planner (temporary tables have no statistics)
     progress(75)
     # Lines: an order with lines in the file gets exactly those (identical ones left alone).
@@ -461,7 +559,7 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
         sql(
             f"""
             CREATE TEMP TABLE imp_refunds__ AS
-            SELECT i.id AS order_id, i.number || %(suffix)s AS number,
+            SELECT i.id AS order_id, i.old_id AS order_old_id, i.number || %(suffix)s AS number,
                    coalesce(i.refund_amount, 0) AS amount,
                    coalesce(i.refunded_at, i.paid_at) AS refunded_at,
                    r.id AS old_id, r.order_id AS old_order_id, r.amount AS old_amount,
@@ -499,6 +597,9 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
             UNION ALL SELECT old_refunded_at FROM imp_refunds__
             UNION ALL SELECT refunded_at FROM imp_refunds__ WHERE amount > 0
         """
+    _check_references(sql, params, refunds="refund_amount" in columns)
+    if checks_off:
+        sql("SELECT set_config('session_replication_role', %s, true)", [checks_off])
     refunds_changed = (
         "OR i.id IN (SELECT order_id FROM imp_refunds__)" if "refund_amount" in columns else ""
     )

@@ -8,7 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from opsdesk.channels import Channel
-from opsdesk.models import StoreOwned
+from opsdesk.models import StoreOwned, store_key
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -33,6 +33,7 @@ class Order(StoreOwned):
     """An order (订单). It counts for GMV on ``paid_at`` (for a deposit pre-sale: when the
     balance is paid); ``paid_at`` is null for an order never paid."""
 
+    store = store_key(db_index=False)  # every index of the table starts with the store
     number = models.CharField(_("order number"), max_length=64)
     customer = models.ForeignKey(
         "users.Customer",
@@ -87,6 +88,7 @@ class Order(StoreOwned):
 class OrderLine(StoreOwned):
     """A line of an order: the unit price actually paid and the unit cost at the time."""
 
+    store = store_key(db_index=False)  # every index of the table starts with the store
     order = models.ForeignKey(
         Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order")
     )
@@ -110,6 +112,7 @@ class OrderLine(StoreOwned):
 class Refund(StoreOwned):
     """Money returned on an order; reported on ``refunded_at``, not on the order's day."""
 
+    store = store_key(db_index=False)  # every index of the table starts with the store
     number = models.CharField(_("refund number"), max_length=64)
     order = models.ForeignKey(
         Order, on_delete=models.CASCADE, related_name="refunds", verbose_name=_("order")

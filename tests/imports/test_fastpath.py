@@ -347,3 +347,123 @@ def test_a_dst_store_through_both_paths(both, stores, when, fast_path):
     assert took is (fast_path and connection.vendor == "postgresql")
     assert outcome(fast) == outcome(slow) and fast.created == 8
     assert snapshot(stores[0]) == snapshot(stores[1])
+
+
+# --- The foreign-key checks as set-based statements ------------------------------------------
+
+
+def _postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("the fast path is PostgreSQL only")
+
+
+def _role_while_checking(monkeypatch) -> list[str]:
+    """The ``session_replication_role`` in force when the fast path checks the references (its
+    writes are done by then), one entry per import."""
+    seen: list[str] = []
+    real = fastpath._check_references
+
+    def spy(sql, params, **kwargs):
+        seen.append(sql.one("SELECT current_setting('session_replication_role')"))
+        return real(sql, params, **kwargs)
+
+    monkeypatch.setattr(fastpath, "_check_references", spy)
+    return seen
+
+
+def test_the_row_triggers_are_off_for_the_writes_and_back_on_after(run_import, stores, monkeypatch):
+    """The test database's user may change the setting (a superuser): the fast path writes
+    with the per-row foreign-key triggers off and turns them back on before it returns, so
+    the rest of the import's transaction (audit, stale days) and the session are checked as
+    usual; nothing is left for the commit to check."""
+    _postgresql_only()
+    seen = _role_while_checking(monkeypatch)
+    run = run_import(stores[0], "orders", ORDERS.encode())
+    assert run.status == ImportStatus.SUCCEEDED and run.created == 8
+    assert seen == ["replica"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('session_replication_role')")
+        assert cursor.fetchone()[0] == "origin"
+
+
+def test_a_table_with_a_trigger_of_its_own_keeps_the_row_triggers_on(
+    run_import, stores, monkeypatch
+):
+    """A trigger opsdesk did not create (an audit trigger a DBA added) would be skipped in
+    replica mode: then the triggers stay on and the import is the same."""
+    _postgresql_only()
+    seen = _role_while_checking(monkeypatch)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION test_fp_noop() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RETURN NEW; END $$"
+        )
+        cursor.execute(
+            "CREATE TRIGGER test_fp_noop BEFORE INSERT ON analytics_orderline "
+            "FOR EACH ROW EXECUTE FUNCTION test_fp_noop()"
+        )
+    run = run_import(stores[0], "orders", ORDERS.encode())
+    assert run.status == ImportStatus.SUCCEEDED and run.created == 8
+    assert seen == ["origin"]
+
+
+def test_without_the_right_to_change_the_setting_the_row_triggers_stay_on(
+    run_import, stores, monkeypatch
+):
+    """A database role that may not set ``session_replication_role`` (no superuser, no
+    ``GRANT SET ON PARAMETER``) imports the same file with the triggers on."""
+    _postgresql_only()
+    seen = _role_while_checking(monkeypatch)
+    with connection.cursor() as cursor:  # all rolled back with the test's transaction
+        cursor.execute("DROP ROLE IF EXISTS opsdesk_test_importer")
+        cursor.execute("CREATE ROLE opsdesk_test_importer")
+        cursor.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO opsdesk_test_importer")
+        cursor.execute("GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO opsdesk_test_importer")
+        database = connection.ops.quote_name(connection.settings_dict["NAME"])
+        cursor.execute(f"GRANT TEMPORARY ON DATABASE {database} TO opsdesk_test_importer")
+        cursor.execute("SET ROLE opsdesk_test_importer")
+    try:
+        run = run_import(stores[0], "orders", ORDERS.encode())
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+    assert run.status == ImportStatus.SUCCEEDED and run.created == 8
+    assert seen == ["origin"]
+    assert snapshot(stores[0])["lines"][0] == ("A1", "CUP-1", 1, D("15.00"), D("4.00"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sku_another_session_deletes_during_the_import_is_caught(run_import, monkeypatch):
+    """Another session deletes a SKU the file's lines use while the import runs (after the
+    fast path looked it up, before its commit). The lines would point at nothing: the
+    set-based check finds the SKU gone, the fast path steps back, and the Python path reports
+    the rows of the missing SKU; nothing is written. (With the per-row triggers on, the
+    commit would have failed instead.)"""
+    import psycopg2
+
+    _postgresql_only()
+    store = StoreFactory(slug="fp-race", time_zone="Asia/Shanghai")
+    SkuFactory(store=store, code="GT-1", title="Green tea", cost=D("8.00"))
+    cup = SkuFactory(store=store, code="CUP-1", title="Cup", cost=D("4.00"))
+    CustomerFactory(store=store, external_id="old-1", name="Old")
+    real = fastpath._check_references
+
+    def delete_then_check(sql, params, **kwargs):
+        settings = connection.settings_dict
+        other = psycopg2.connect(
+            dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"],
+            port=settings["PORT"] or 5432, password=settings["PASSWORD"],
+        )  # fmt: skip
+        other.autocommit = True
+        with other.cursor() as cursor:
+            cursor.execute("DELETE FROM catalog_sku WHERE id = %s", [cup.pk])
+            assert cursor.rowcount == 1
+        other.close()
+        return real(sql, params, **kwargs)
+
+    monkeypatch.setattr(fastpath, "_check_references", delete_then_check)
+    run = run_import(store, "orders", ORDERS.encode())
+    assert run.status == ImportStatus.REJECTED
+    assert {(e["column"], e["value"]) for e in run.errors} == {("sku_code", "CUP-1")}
+    assert not Order.objects.filter(store=store).exists()
+    assert not OrderLine.objects.filter(store=store).exists()
