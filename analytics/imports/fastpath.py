@@ -252,9 +252,7 @@ def _check_references(sql: _Sql, params: dict, *, refunds: bool) -> None:
     store, sku = Store._meta.db_table, Sku._meta.db_table
     customer, order = Customer._meta.db_table, Order._meta.db_table
     refunded = (
-        "UNION SELECT order_id FROM imp_refunds__ WHERE order_old_id IS NOT NULL"
-        if refunds
-        else ""
+        "UNION SELECT order_id FROM imp_refunds__ WHERE order_old_id IS NOT NULL" if refunds else ""
     )
     wanted = {
         store: "SELECT %(store)s::bigint",
