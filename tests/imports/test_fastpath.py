@@ -255,6 +255,65 @@ def test_other_accepted_forms_fall_back_with_the_same_result(both, stores):
     assert snapshot(stores[0]) == snapshot(stores[1])
 
 
+@pytest.mark.parametrize(
+    "kind, cell, expected",
+    [
+        ("money", "1234.50", D("1234.50")),
+        ("money", "1.5", D("1.50")),
+        ("money", "-3", D("-3.00")),
+        ("money", "999999999999.99", D("999999999999.99")),
+        ("money", "1000000000000", None),  # 13 digits: values.money says "too large"
+        ("money", "1.234", None),  # 3 decimals: values.money refuses, numeric(14, 2) rounds
+        ("money", "007", None),
+        ("money", "+5", None),
+        ("money", "1e3", None),
+        ("money", "5.", None),
+        ("money", ".5", None),
+        ("money", "NaN", None),
+        ("money", "Infinity", None),
+        ("int", "3", 3),
+        ("int", "-5", -5),
+        ("int", "999999999", 999999999),
+        ("int", "1000000000", None),
+        ("int", "007", None),
+        ("int", "+3", None),
+        ("datetime", "2026-11-01 10:00:00", datetime.datetime(2026, 11, 1, 2, 0, tzinfo=UTC)),
+        ("datetime", "2026-11-01T10:00", datetime.datetime(2026, 11, 1, 2, 0, tzinfo=UTC)),
+        ("datetime", "2026-11-01 10:00", datetime.datetime(2026, 11, 1, 2, 0, tzinfo=UTC)),
+        ("datetime", "2026/11/01 10:00:00", None),
+        ("datetime", "2026-11-1 10:00:00", None),
+        ("datetime", "2026-11-01 10:00:00+08", None),  # an offset: the Python path reads it
+        ("datetime", "2026-11-01 10:00:00.5", None),
+        ("datetime", "2026-11-01 24:00:00", None),  # PostgreSQL reads the next midnight
+        ("datetime", "epoch", None),
+        ("date", "2026-11-01", datetime.date(2026, 11, 1)),
+        ("date", "2026-11-1", None),
+        ("date", "20261101", None),
+    ],
+)
+def test_only_canonical_cells_convert(kind, cell, expected):
+    """The fast path converts a typed cell only in its one canonical form, to exactly what the
+    Python path reads; every other form is NULL (the file then goes to the Python path)."""
+    _postgresql_only()
+    sql = fastpath._typed(kind, "%(cell)s")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL datestyle = 'ISO, YMD'")
+        cursor.execute(f"SELECT {sql}", {"cell": cell, "zone": "Asia/Shanghai"})
+        assert cursor.fetchone()[0] == expected
+
+
+def test_a_typed_cell_postgresql_cannot_read_sends_the_file_to_the_python_path(both, stores):
+    """``fifty`` is an error to PostgreSQL's numeric input (not a NULL): the fast path's
+    savepoint is rolled back and the Python path reads the file and reports the cell."""
+    fast, slow, took = both(ORDERS.replace("50.00,,,0", "fifty,,,0"))
+    assert not took
+    assert outcome(fast) == outcome(slow) and fast.status == ImportStatus.REJECTED
+    assert [(e["row"], e["column"], e["value"]) for e in fast.errors] == [
+        (4, "paid_amount", "fifty")
+    ]
+    assert not Order.objects.filter(store__in=stores).exists()
+
+
 def test_a_quote_inside_an_unquoted_cell_is_read_as_python_reads_it(both, stores):
     """PostgreSQL's COPY would start a quoted section at the quote: the Python path reads it."""
     fast, slow, took = both(ORDERS.replace("Ann,", 'Ann "A" Lee,'))
@@ -439,8 +498,6 @@ def test_a_sku_another_session_deletes_during_the_import_is_caught(run_import, m
     set-based check finds the SKU gone, the fast path steps back, and the Python path reports
     the rows of the missing SKU; nothing is written. (With the per-row triggers on, the
     commit would have failed instead.)"""
-    import psycopg2
-
     _postgresql_only()
     store = StoreFactory(slug="fp-race", time_zone="Asia/Shanghai")
     SkuFactory(store=store, code="GT-1", title="Green tea", cost=D("8.00"))
@@ -449,12 +506,7 @@ def test_a_sku_another_session_deletes_during_the_import_is_caught(run_import, m
     real = fastpath._check_references
 
     def delete_then_check(sql, params, **kwargs):
-        settings = connection.settings_dict
-        other = psycopg2.connect(
-            dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"],
-            port=settings["PORT"] or 5432, password=settings["PASSWORD"],
-        )  # fmt: skip
-        other.autocommit = True
+        other = _other_session()
         with other.cursor() as cursor:
             cursor.execute("DELETE FROM catalog_sku WHERE id = %s", [cup.pk])
             assert cursor.rowcount == 1
@@ -467,3 +519,53 @@ def test_a_sku_another_session_deletes_during_the_import_is_caught(run_import, m
     assert {(e["column"], e["value"]) for e in run.errors} == {("sku_code", "CUP-1")}
     assert not Order.objects.filter(store=store).exists()
     assert not OrderLine.objects.filter(store=store).exists()
+
+
+def _other_session():
+    import psycopg2
+
+    settings = connection.settings_dict
+    other = psycopg2.connect(
+        dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"],
+        port=settings["PORT"] or 5432, password=settings["PASSWORD"],
+    )  # fmt: skip
+    other.autocommit = True
+    return other
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_order_another_session_inserts_during_the_import_is_updated(run_import, monkeypatch):
+    """Another session commits order A2 after the fast path found it new and before it
+    inserts it: the insert breaks the unique key, the fast path steps back and the Python
+    path updates A2 with the file's values (7 created, 1 updated)."""
+    _postgresql_only()
+    store = StoreFactory(slug="fp-race-order", time_zone="Asia/Shanghai")
+    SkuFactory(store=store, code="GT-1", title="Green tea", cost=D("8.00"))
+    SkuFactory(store=store, code="CUP-1", title="Cup", cost=D("4.00"))
+    old = CustomerFactory(store=store, external_id="old-1", name="Old")
+    real = fastpath._Sql.__call__
+
+    def insert_first(self, sql, params=None):
+        if sql.lstrip().startswith(f"INSERT INTO {Order._meta.db_table} "):
+            other = _other_session()
+            with other.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {Order._meta.db_table} (store_id, number, customer_id, "
+                    "created_at, status, channel, goods_amount, discount_amount, "
+                    "shipping_amount, paid_amount, is_presale) VALUES "
+                    "(%s, 'A2', %s, now(), 'created', 'other', 1, 0, 0, 1, false)",
+                    [store.pk, old.pk],
+                )
+            other.close()
+        return real(self, sql, params)
+
+    monkeypatch.setattr(fastpath._Sql, "__call__", insert_first)
+    run = run_import(store, "orders", ORDERS.encode())
+    assert (run.status, run.created, run.updated) == (ImportStatus.SUCCEEDED, 7, 1)
+    a2 = Order.objects.get(store=store, number="A2")
+    assert (a2.customer.external_id, a2.paid_amount, a2.status) == (
+        "new-2",
+        D("50.00"),
+        "completed",
+    )
+    assert Order.objects.filter(store=store).count() == 8
