@@ -93,7 +93,7 @@ class Run:
 
 # The run's paid orders, with their local day and whether each is the customer's first-ever
 # paid order (no paid order of theirs came earlier; ties on paid_at broken by id; one probe of
-# order_customer_paid_idx (store, customer, paid_at) per order), written once per run into a
+# order_customer_paid_idx (customer, paid_at) per order), written once per run into a
 # temporary table that the buyer-day, gross-profit and SKU statements join: the probe used to
 # run once per order LINE of every statement that needed it.
 RUN_ORDERS = "opsdesk_rollup_run_orders"
