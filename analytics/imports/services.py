@@ -471,18 +471,23 @@ def _run_table(
     }
     extra = ", ".join(f"{k}: {v}" for k, v in sorted(ctx.extra.items()))
     if ctx.problems:
-        refused = ctx.price_cuts_refused
+        if ctx.price_cuts_refused:
+            message = price_cuts_message(
+                ctx.price_cuts, changed=ctx.price_cuts_refused == "changed"
+            )
+            price_cuts = [cut.as_dict() for cut in ctx.price_cuts]
+        else:
+            message = _("Nothing was written: %(n)d rows have problems.") % {
+                "n": len(ctx.rejected_rows)
+            }
+            price_cuts = []  # writes stopped at the first problem: the cuts are not all known
         return _finish(
             run,
             ImportStatus.REJECTED,
             rejected=len(ctx.rejected_rows),
             errors=[p.as_dict() for p in ctx.problems],
-            message=price_cuts_message(ctx.price_cuts, changed=refused == "changed")
-            if refused
-            else _("Nothing was written: %(n)d rows have problems.")
-            % {"n": len(ctx.rejected_rows)},
-            # The cuts of a file with other problems are not all known (writes stopped).
-            price_cuts=[cut.as_dict() for cut in ctx.price_cuts] if refused else [],
+            message=message,
+            price_cuts=price_cuts,
             **{**counts, "created": 0, "updated": 0, "unchanged": 0},
         )
     price_cuts = [cut.as_dict() for cut in ctx.price_cuts]
