@@ -8,7 +8,7 @@ the very exposure the editor was shown (see ``PriceExposure.confirmation``).
 
 import datetime
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -179,11 +179,7 @@ def sku_update(
                 exposure = price_change_preview(sku=locked, new_price=fields["price"])
                 if exposure.has_exposure:
                     price_exposure_check(exposure=exposure, confirmation=price_confirmation)
-                    detail = (
-                        f"price protection: {exposure.orders} orders, {exposure.units} units, "
-                        f"exposure {exposure.amount}"
-                    )
-                    price_note = f"{price_note}; {detail}" if price_note else detail
+                price_note = price_change_note(note=price_note, exposure=exposure)
             now = timezone.now()
             shelf_before = (locked.status, locked.listed_on)
             for name in changes:
@@ -197,7 +193,7 @@ def sku_update(
                     new_price=fields["price"],
                     changed_at=now,
                     changed_by=actor.user,
-                    note=price_note[:255],
+                    note=price_note,
                 )
             if changes.keys() & {"status", "listed_on"}:
                 sku_status_history_record(
@@ -335,6 +331,19 @@ def exposure_message(exposure: PriceExposure, *, seen: SeenExposure | None = Non
     )
 
 
+def price_change_note(*, note: str, exposure: PriceExposure | None) -> str:
+    """The note of a ``PriceChange``: ``note``, then the exposure when the change has one
+    ("price protection: N orders, U units, exposure X", in English like every note), cut to
+    the column's 255 characters. Every price writer (``sku_update``, imports) words it so."""
+    if exposure is not None and exposure.has_exposure:
+        detail = (
+            f"price protection: {exposure.orders} orders, {exposure.units} units, "
+            f"exposure {exposure.amount}"
+        )
+        note = f"{note}; {detail}" if note else detail
+    return note[:255]
+
+
 class PriceCutNotConfirmedError(ValidationError):
     """A price change with price-protection exposure was not confirmed for that exposure;
     carries the current ``exposure`` (and its fresh ``confirmation``)."""
@@ -390,6 +399,47 @@ def price_exposure_check(*, exposure: PriceExposure, confirmation: str | None) -
     seen, payload = read
     if payload.get("sku") != exposure.sku_id or payload.get("fp") != exposure.fingerprint:
         raise PriceExposureChangedError(exposure, seen=seen)
+
+
+#: Salt of the signed confirmations of several exposures at once
+#: (``price_exposures_confirmation``).
+EXPOSURES_CONFIRMATION_SALT = "catalog.pricing.exposures"
+
+
+def price_exposures_confirmation(*, exposures: Iterable[PriceExposure]) -> str:
+    """One signed token confirming every exposure of ``exposures`` that has one (the price
+    cuts of a file, shown together): it names each SKU's exposure fingerprint, so
+    ``price_exposures_unconfirmed`` accepts a SKU's exposure only while it is exactly the one
+    shown. Empty when none has exposure (nothing to confirm)."""
+    fingerprints = {str(e.sku_id): e.fingerprint for e in exposures if e.has_exposure}
+    if not fingerprints:
+        return ""
+    return signing.dumps(
+        {"fingerprints": fingerprints}, salt=EXPOSURES_CONFIRMATION_SALT, compress=True
+    )
+
+
+def price_exposures_unconfirmed(
+    *, exposures: Iterable[PriceExposure], confirmation: str | None
+) -> list[PriceExposure]:
+    """The exposures of ``exposures`` that ``confirmation`` (a ``price_exposures_confirmation``)
+    does not confirm, in their order: with no confirmation, or one that is not a valid token,
+    every one that has exposure; otherwise those whose SKU it does not name or whose
+    fingerprint differs (orders paid, refunded or aged out since, or other prices). As in
+    ``sku_update``, a change without exposure needs no confirmation."""
+    exposed = [e for e in exposures if e.has_exposure]
+    if not exposed:
+        return []
+    fingerprints: Mapping[str, str] = {}
+    if confirmation:
+        try:
+            payload = signing.loads(confirmation, salt=EXPOSURES_CONFIRMATION_SALT)
+            fingerprints = payload["fingerprints"]
+            if not isinstance(fingerprints, dict):
+                fingerprints = {}
+        except (signing.BadSignature, KeyError, TypeError, ValueError):
+            fingerprints = {}
+    return [e for e in exposed if fingerprints.get(str(e.sku_id)) != e.fingerprint]
 
 
 #: SKUs per aggregate query of ``price_change_previews`` (bounds the SQL parameters).

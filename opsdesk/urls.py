@@ -144,6 +144,11 @@ urlpatterns = [
     path("imports/<int:run_id>/", import_views.import_detail, name="import_detail"),
     path("imports/<int:run_id>/confirm/", import_views.import_confirm, name="import_confirm"),
     path("imports/<int:run_id>/mapping/", import_views.import_mapping, name="import_mapping"),
+    path(
+        "imports/<int:run_id>/preview/",
+        import_views.import_preview_again,
+        name="import_preview_again",
+    ),
     path("imports/<int:run_id>/errors.csv", import_views.import_errors_csv, name="import_errors"),
     path("imports/templates/<str:kind>.csv", import_views.import_template, name="import_template"),
     path("store/switch/", views.switch_store, name="switch_store"),

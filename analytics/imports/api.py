@@ -1,9 +1,12 @@
 """Import resources under ``/api/v1/stores/{store_slug}/``:
 
 - ``imports/``: GET the store's import runs (newest first); POST a file (multipart: ``kind``,
-  ``file``, optional ``preset``, ``dry_run``, ``encoding``, ``mapping``) to import or preview
-  it. The answer is the run, its counts and its error report; a large file is imported by a
-  task and the run is ``pending`` / ``running`` (poll the list with ``?id=``).
+  ``file``, optional ``preset``, ``dry_run``, ``encoding``, ``mapping``,
+  ``price_cuts_confirmation``) to import or preview it. The answer is the run, its counts and
+  its error report; a large file is imported by a task and the run is ``pending`` /
+  ``running`` (poll the list with ``?id=``). A SKU file whose price cuts expose paid orders to
+  price-protection claims (保价) is imported only with the ``price_cuts_confirmation`` of its
+  preview, while the exposure is still the one the preview listed in ``price_cuts``.
 - ``order-batches/``: POST a JSON array of up to 1000 orders with their lines, idempotent on
   the client-supplied order ``number``: a re-sent order changes nothing, a changed one is
   updated. All or nothing.
@@ -41,8 +44,31 @@ class ProblemSerializer(serializers.Serializer):
     reason = serializers.CharField(help_text="What is wrong.")
 
 
+class PriceCutSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="Spreadsheet row of the SKU.")
+    sku_code = serializers.CharField(help_text="SKU code.")
+    old_price = serializers.DecimalField(help_text="Price before the import.", **MONEY)
+    new_price = serializers.DecimalField(help_text="Price in the file (a cut).", **MONEY)
+    orders = serializers.IntegerField(
+        help_text="Paid orders of the store's price-protection window (30 days by default) "
+        "that paid more than new_price (not cancelled or refunded)."
+    )
+    units = serializers.IntegerField(help_text="Units of the SKU on those orders.")
+    amount = serializers.DecimalField(
+        help_text="Most buyers could claim: sum of (unit price paid - new price) x units.",
+        **MONEY,
+    )
+
+
 class ImportRunSerializer(serializers.ModelSerializer):
     errors = ProblemSerializer(many=True, read_only=True, help_text="The error report.")
+    price_cuts = PriceCutSerializer(
+        many=True,
+        read_only=True,
+        help_text="SKU price cuts of the file that expose paid orders to price-protection "
+        "claims (保价), by row: to confirm (a preview, or an import refused without a valid "
+        "confirmation) or confirmed (an import that succeeded). Empty for other kinds.",
+    )
     progress = serializers.SerializerMethodField(help_text="Percent done (0-100).")
     created_by = serializers.SlugRelatedField(
         slug_field="username",
@@ -71,6 +97,8 @@ class ImportRunSerializer(serializers.ModelSerializer):
             "rejected",
             "errors",
             "message",
+            "price_cuts",
+            "price_cuts_confirmation",
             "progress",
             "created_by",
             "created_at",
@@ -96,6 +124,11 @@ class ImportRunSerializer(serializers.ModelSerializer):
             "unchanged": {"help_text": "Rows already identical."},
             "rejected": {"help_text": "Rows with problems (then nothing is written)."},
             "message": {"help_text": "Outcome in words."},
+            "price_cuts_confirmation": {
+                "help_text": "A preview's signed confirmation of exactly the exposures in "
+                "price_cuts: send it as price_cuts_confirmation with the import of the same "
+                "file. Empty when there is nothing to confirm, and on other runs."
+            },
             "created_at": {"help_text": "When it was uploaded."},
             "started_at": {"help_text": "When it started."},
             "finished_at": {"help_text": "When it finished."},
@@ -124,6 +157,17 @@ class ImportUploadSerializer(serializers.Serializer):
         required=False,
         default="",
         help_text='JSON object field -> file header, e.g. {"order_number": "Order No"}.',
+    )
+
+    price_cuts_confirmation = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Needed to import a SKU file whose price cuts expose paid orders to "
+        "price-protection claims (保价): the price_cuts_confirmation of its preview (dry_run). "
+        "Without it, or when the exposure changed since the preview (orders paid, refunded or "
+        "aged out), the run is rejected, nothing is written, and price_cuts lists the current "
+        "exposure: preview again and confirm.",
     )
 
     def validate_mapping(self, value: str) -> dict:
@@ -188,7 +232,9 @@ class ImportRunViewSet(mixins.ListModelMixin, StoreScopedViewSet):
             )
         except PresetError as error:
             raise exceptions.ValidationError({"preset": [str(error)]}) from error
-        run = start(run, actor=self.actor)
+        run = start(
+            run, actor=self.actor, price_confirmation=data["price_cuts_confirmation"] or None
+        )
         body = ImportRunSerializer(run, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED)
 

@@ -31,6 +31,7 @@ from analytics.models import (
     Refund,
 )
 from catalog.models import PriceChange, Sku
+from catalog.pricing import PriceExposure, price_change_note, price_change_previews
 from catalog.services import SkuStatusTransition, sku_status_history_record
 from opsdesk.localtime import local_day
 from opsdesk.models import Store
@@ -56,6 +57,29 @@ class Problem:
         return {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
 
 
+@dataclass(frozen=True)
+class PriceCut:
+    """A cut of an existing SKU's price by the file (spreadsheet ``row``) that exposes paid
+    orders to price-protection claims (保价), as ``catalog.pricing`` works it out."""
+
+    row: int
+    code: str
+    exposure: PriceExposure
+
+    def as_dict(self) -> dict[str, Any]:
+        """What ``ImportRun.price_cuts`` keeps (and the API and the pages show)."""
+        exposure = self.exposure
+        return {
+            "row": self.row,
+            "sku_code": self.code,
+            "old_price": str(exposure.old_price),
+            "new_price": str(exposure.new_price),
+            "orders": exposure.orders,
+            "units": exposure.units,
+            "amount": str(exposure.amount),
+        }
+
+
 @dataclass
 class Context:
     store: Store
@@ -74,6 +98,12 @@ class Context:
     customers: set[int] = field(default_factory=set)
     #: SKUs created or whose texts the import wrote: scanned for banned terms after it.
     skus: set[int] = field(default_factory=set)
+    #: Price cuts with price-protection exposure, in file order (``SkusWriter``): the caller
+    #: refuses the import unless they are confirmed (``services``).
+    price_cuts: list[PriceCut] = field(default_factory=list)
+    #: Why the import was refused for its price cuts: "unconfirmed" (no confirmation) or
+    #: "changed" (a confirmation of other figures); empty when it was not.
+    price_cuts_refused: str = ""
     max_problems: int = 1000
 
     @property
@@ -825,7 +855,8 @@ class SkusWriter(KeyedWriter):
 
     def after(self, existing, written):
         """Written SKUs whose title is new or changed are scanned for banned terms (as an edit
-        in the UI is); a changed price is kept in the price history, as an edit would."""
+        in the UI is); a changed price is kept in the price history, as an edit would, with
+        the price-protection exposure of a cut in its note (``sku_update``'s wording)."""
         scan = [
             sku.code
             for sku in written
@@ -838,6 +869,12 @@ class SkusWriter(KeyedWriter):
         self.record_shelf_changes(existing, written)
         if "price" not in self.compare:
             return
+        repriced = [
+            sku
+            for sku in written
+            if sku.code in existing and existing[sku.code]["price"] != sku.price
+        ]
+        exposures = self.cut_exposures(existing, repriced)
         now = timezone.now()
         changes = [
             PriceChange(
@@ -847,12 +884,38 @@ class SkusWriter(KeyedWriter):
                 new_price=sku.price,
                 changed_at=now,
                 changed_by=self.ctx.user,
-                note="import",
+                note=price_change_note(note="import", exposure=exposures.get(sku.code)),
             )
-            for sku in written
-            if sku.code in existing and existing[sku.code]["price"] != sku.price
+            for sku in repriced
         ]
         PriceChange.objects.bulk_create(changes)
+
+    def cut_exposures(self, existing: dict, repriced: list[Sku]) -> dict[str, PriceExposure]:
+        """The price-protection exposure of each price cut among ``repriced``, by code, worked
+        out by ``price_change_previews`` (one aggregate query per batch of SKUs, never one per
+        SKU); the cuts with exposure are added to ``ctx.price_cuts``. Rises are not cuts: they
+        need no confirmation."""
+        cuts = [sku for sku in repriced if sku.price < existing[sku.code]["price"]]
+        if not cuts:
+            return {}
+        # The SKUs as they were before this batch: the preview reads their id, store and price.
+        before = {
+            sku.code: Sku(
+                pk=existing[sku.code]["pk"], store=self.ctx.store, price=existing[sku.code]["price"]
+            )
+            for sku in cuts
+        }
+        previews = price_change_previews(
+            skus=list(before.values()),
+            new_prices={before[sku.code].pk: sku.price for sku in cuts},
+        )
+        exposures = {code: previews[old.pk] for code, old in before.items()}
+        self.ctx.price_cuts.extend(
+            PriceCut(row=self.seen[code], code=code, exposure=exposure)
+            for code, exposure in exposures.items()
+            if exposure.has_exposure
+        )
+        return exposures
 
     def record_shelf_changes(self, existing, written) -> None:
         """A changed status or listing day of an existing SKU is kept in the catalog's status

@@ -20,6 +20,15 @@ Contract of ``import_run``:
   path here, which alone produces error reports. Same rows and counts either way.
 - Before the commit, ``follow_up`` scans written SKUs for banned terms and recomputes the
   points and levels of the customers the import touched.
+- Price protection (保价), as for every other price writer (``catalog.pricing.sku_update``):
+  a SKU file whose price cuts expose paid orders to claims lists them in ``run.price_cuts``
+  (SKU, old and new price, orders, units, amount). A preview issues
+  ``run.price_cuts_confirmation``, a signed token bound to each SKU's exposure fingerprint;
+  the import is rejected as a whole (a problem per exposed cut, nothing written) unless it
+  carries that confirmation and every exposure is still exactly the one shown (an order paid,
+  refunded or aged out meanwhile: rejected, preview again). ``confirm_price_cuts=True`` (the
+  command line's ``--confirm-price-cuts``) confirms the exposures worked out in the run itself.
+  The ``PriceChange`` notes carry the exposure. Rises and cuts without exposure need nothing.
 - Uploaded files are deleted ``OPSDESK_IMPORT_RETENTION_DAYS`` after the run finished
   (``purge_import_files``, nightly); the run records stay.
 """
@@ -37,16 +46,23 @@ from django.core.cache import cache
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from analytics.ingest import _days_to_reroll
 from analytics.models import ImportRun, ImportStatus
 from analytics.rollups.services import mark_days_stale
+from catalog.pricing import (
+    exposure_message,
+    price_exposures_confirmation,
+    price_exposures_unconfirmed,
+)
 from opsdesk.audit import Actor, audit_as
 from opsdesk.models import AuditSource, Store
+from opsdesk.templatetags.opsdesk_ui import money
 
 from . import fastpath
 from . import values as parse
-from .kinds import WRITERS, Context, Problem
+from .kinds import WRITERS, Context, PriceCut, Problem
 from .presets import BOOL, DATE, DATETIME, INT, MONEY, Field, Preset, PresetError, get_preset
 from .reading import FileError, Table, open_table
 
@@ -299,10 +315,17 @@ def _finish(run: ImportRun, status: str, **fields: Any) -> ImportRun:
 
 
 def import_run(
-    run: ImportRun, *, actor: Actor, on_progress: Callable[[int, int], None] | None = None
+    run: ImportRun,
+    *,
+    actor: Actor,
+    on_progress: Callable[[int, int], None] | None = None,
+    price_confirmation: str | None = None,
+    confirm_price_cuts: bool = False,
 ) -> ImportRun:
     """Run (or preview, when ``run.dry_run``) a pending import; see the module contract.
-    ``on_progress(rows, percent)`` is called every ``PROGRESS_EVERY`` rows."""
+    ``on_progress(rows, percent)`` is called every ``PROGRESS_EVERY`` rows.
+    ``price_confirmation``: a preview's ``price_cuts_confirmation`` of the file's price cuts;
+    ``confirm_price_cuts``: confirm the exposures this run works out (the command line)."""
     run.status, run.started_at, run.progress = ImportStatus.RUNNING, timezone.now(), 0
     run.errors, run.message = [], ""
     run.save(update_fields=["status", "started_at", "progress", "errors", "message"])
@@ -316,7 +339,15 @@ def import_run(
         with open(run.file_path, "rb") as stream:
             table = open_table(stream, run.encoding or None, run.file_name)
             try:
-                return _run_table(run, table, preset, actor, on_progress)
+                return _run_table(
+                    run,
+                    table,
+                    preset,
+                    actor,
+                    on_progress,
+                    price_confirmation=price_confirmation,
+                    confirm_price_cuts=confirm_price_cuts,
+                )
             finally:
                 table.close()
     except (FileError, PresetError) as error:
@@ -342,7 +373,16 @@ def import_run(
         raise
 
 
-def _run_table(run, table: Table, preset: Preset, actor: Actor, on_progress) -> ImportRun:
+def _run_table(
+    run,
+    table: Table,
+    preset: Preset,
+    actor: Actor,
+    on_progress,
+    *,
+    price_confirmation: str | None,
+    confirm_price_cuts: bool,
+) -> ImportRun:
     store = run.store
     columns = resolve_columns(preset, table.headers, run.mapping)
     parser = RowParser(preset, table.headers, columns, store)
@@ -385,6 +425,8 @@ def _run_table(run, table: Table, preset: Preset, actor: Actor, on_progress) -> 
                     if on_progress:
                         on_progress(rows, percent)
             writer.finish()
+            if not run.dry_run and not confirm_price_cuts:
+                refuse_unconfirmed_price_cuts(ctx, confirmation=price_confirmation)
             if ctx.problems or run.dry_run:
                 raise _Rollback
             follow_up(store, ctx)
@@ -406,6 +448,11 @@ def _run_table(run, table: Table, preset: Preset, actor: Actor, on_progress) -> 
                     "unchanged": ctx.unchanged,
                     **ctx.extra,
                     "stale_days": stale,
+                    **(
+                        {"price_cuts": [cut.as_dict() for cut in ctx.price_cuts]}
+                        if ctx.price_cuts
+                        else {}
+                    ),
                 },
             )
             if stale:
@@ -424,18 +471,123 @@ def _run_table(run, table: Table, preset: Preset, actor: Actor, on_progress) -> 
     }
     extra = ", ".join(f"{k}: {v}" for k, v in sorted(ctx.extra.items()))
     if ctx.problems:
+        if ctx.price_cuts_refused:
+            message = price_cuts_message(
+                ctx.price_cuts, changed=ctx.price_cuts_refused == "changed"
+            )
+            price_cuts = [cut.as_dict() for cut in ctx.price_cuts]
+        else:
+            message = _("Nothing was written: %(n)d rows have problems.") % {
+                "n": len(ctx.rejected_rows)
+            }
+            price_cuts = []  # writes stopped at the first problem: the cuts are not all known
         return _finish(
             run,
             ImportStatus.REJECTED,
             rejected=len(ctx.rejected_rows),
             errors=[p.as_dict() for p in ctx.problems],
-            message=_("Nothing was written: %(n)d rows have problems.")
-            % {"n": len(ctx.rejected_rows)},
+            message=message,
+            price_cuts=price_cuts,
             **{**counts, "created": 0, "updated": 0, "unchanged": 0},
         )
+    price_cuts = [cut.as_dict() for cut in ctx.price_cuts]
     if run.dry_run:
-        return _finish(run, ImportStatus.PREVIEWED, rejected=0, message=extra, **counts)
-    return _finish(run, ImportStatus.SUCCEEDED, rejected=0, message=extra, **counts)
+        return _finish(
+            run,
+            ImportStatus.PREVIEWED,
+            rejected=0,
+            message=extra,
+            price_cuts=price_cuts,
+            price_cuts_confirmation=price_exposures_confirmation(
+                exposures=[cut.exposure for cut in ctx.price_cuts]
+            ),
+            **counts,
+        )
+    return _finish(
+        run, ImportStatus.SUCCEEDED, rejected=0, message=extra, price_cuts=price_cuts, **counts
+    )
+
+
+def refuse_unconfirmed_price_cuts(ctx: Context, *, confirmation: str | None) -> None:
+    """Record a problem on the row of every price cut in ``ctx.price_cuts`` whose exposure
+    ``confirmation`` (a preview's ``price_cuts_confirmation``) does not confirm, so the import
+    is rejected as a whole; ``ctx.price_cuts_refused`` says why ("unconfirmed": none given,
+    "changed": given for other figures). Only for a file without other problems: with them,
+    writes stopped early and the cuts are not all known."""
+    if ctx.problems or not ctx.price_cuts:
+        return
+    unconfirmed = {
+        exposure.sku_id
+        for exposure in price_exposures_unconfirmed(
+            exposures=[cut.exposure for cut in ctx.price_cuts], confirmation=confirmation
+        )
+    }
+    if not unconfirmed:
+        return
+    ctx.price_cuts_refused = "changed" if confirmation else "unconfirmed"
+    for cut in ctx.price_cuts:
+        if cut.exposure.sku_id in unconfirmed:
+            ctx.fail(
+                cut.row,
+                "price",
+                str(cut.exposure.new_price),
+                price_cut_reason(cut, changed=bool(confirmation)),
+            )
+
+
+def price_cut_figures(cut: PriceCut) -> str:
+    """One price cut and its exposure in a few words, in the active language."""
+    exposure = cut.exposure
+    currency = exposure.currency
+    return _(
+        "%(code)s %(old)s → %(new)s: %(orders)d order(s), %(units)d unit(s), up to %(amount)s"
+    ) % {
+        "code": cut.code,
+        "old": money(exposure.old_price, currency),
+        "new": money(exposure.new_price, currency),
+        "orders": exposure.orders,
+        "units": exposure.units,
+        "amount": money(exposure.amount, currency),
+    }
+
+
+def price_cut_reason(cut: PriceCut, *, changed: bool) -> str:
+    """The error report's reason for an unconfirmed price cut."""
+    reason = exposure_message(cut.exposure)
+    if changed:
+        return (
+            _("These figures changed after the preview (orders paid, refunded or aged out).")
+            + " "
+            + reason
+            + " "
+            + _("Preview the file again and confirm the new figures.")
+        )
+    return reason + " " + _("Preview the file and confirm this exposure to import it.")
+
+
+#: Price cuts named in a run's message (the error report lists them all).
+MESSAGE_CUTS = 20
+
+
+def price_cuts_message(cuts: list[PriceCut], *, changed: bool) -> str:
+    """The message of an import refused for its price cuts: which SKUs, their figures, what
+    to do."""
+    listed = "; ".join(price_cut_figures(cut) for cut in cuts[:MESSAGE_CUTS])
+    if len(cuts) > MESSAGE_CUTS:
+        listed += "; " + _("%(n)d more in the error report") % {"n": len(cuts) - MESSAGE_CUTS}
+    if changed:
+        return _(
+            "Nothing was written: the price-protection figures of the price cuts changed after "
+            "the preview (orders were paid, refunded or aged out meanwhile). Now: %(cuts)s. "
+            "Check them in a new preview and confirm them again."
+        ) % {"cuts": listed}
+    return ngettext(
+        "Nothing was written: %(n)d price cut exposes paid orders to price-protection "
+        "claims: %(cuts)s. Preview the file and confirm the exposure to import it.",
+        "Nothing was written: %(n)d price cuts expose paid orders to price-protection "
+        "claims: %(cuts)s. Preview the file and confirm the exposure to import it.",
+        len(cuts),
+    ) % {"n": len(cuts), "cuts": listed}
 
 
 #: Above this many written SKUs the whole store is re-scanned in one batched pass.
@@ -582,16 +734,22 @@ def purge_import_files(*, now: datetime.datetime | None = None, days: int | None
     return deleted
 
 
-def start(run: ImportRun, *, actor: Actor) -> ImportRun:
-    """Run now, or as a Celery task for a large file (the UI then shows its progress)."""
+def start(run: ImportRun, *, actor: Actor, price_confirmation: str | None = None) -> ImportRun:
+    """Run now, or as a Celery task for a large file (the UI then shows its progress).
+    ``price_confirmation`` (a preview's ``price_cuts_confirmation``) goes along either way."""
     if run.file_size > ASYNC_BYTES:
         from .tasks import run_import
 
         transaction.on_commit(
-            lambda: run_import.delay(run.pk, actor.user.pk if actor.user else None, actor.source)
+            lambda: run_import.delay(
+                run.pk,
+                actor.user.pk if actor.user else None,
+                actor.source,
+                price_confirmation or "",
+            )
         )
         return run
-    return import_run(run, actor=actor)
+    return import_run(run, actor=actor, price_confirmation=price_confirmation)
 
 
 def write_rows(
@@ -614,6 +772,8 @@ def write_rows(
             for number, values in rows:
                 writer.add(number, values)
             writer.finish()
+            # Rows pushed here carry no confirmation: an exposing price cut is refused.
+            refuse_unconfirmed_price_cuts(ctx, confirmation=None)
             if ctx.problems:
                 raise _Rollback
             follow_up(store, ctx)

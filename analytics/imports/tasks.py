@@ -22,8 +22,14 @@ QUEUE = "analytics"
 
 
 @shared_task(queue=QUEUE)
-def run_import(run_id: int, user_id: int | None = None, source: str = AuditSource.TASK) -> dict:
-    """Run a pending import run (or its dry run) and return its outcome."""
+def run_import(
+    run_id: int,
+    user_id: int | None = None,
+    source: str = AuditSource.TASK,
+    price_confirmation: str = "",
+) -> dict:
+    """Run a pending import run (or its dry run) and return its outcome; ``price_confirmation``
+    is the preview's confirmation of the file's price cuts the import carries."""
     from .services import import_run
 
     run = ImportRun.objects.select_related("store").filter(pk=run_id).first()
@@ -40,7 +46,9 @@ def run_import(run_id: int, user_id: int | None = None, source: str = AuditSourc
             run.save(update_fields=["status", "message"])
         return {"run": run_id, "status": run.status, "skipped": True}
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
-    run = import_run(run, actor=Actor(user=user, source=source))
+    run = import_run(
+        run, actor=Actor(user=user, source=source), price_confirmation=price_confirmation or None
+    )
     return {
         "run": run_id,
         "status": run.status,

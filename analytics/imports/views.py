@@ -191,7 +191,8 @@ def import_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 @store_page
 @require_POST
 def import_confirm(request: HttpRequest, run_id: int) -> HttpResponse:
-    """Import a previewed file for real (a new run of the same file)."""
+    """Import a previewed file for real (a new run of the same file), with the preview's
+    confirmation of its price cuts' exposure when the operator accepted it."""
     _require_import(request)
     preview = _run_of(request, run_id)
     if preview.status != ImportStatus.PREVIEWED:
@@ -202,7 +203,14 @@ def import_confirm(request: HttpRequest, run_id: int) -> HttpResponse:
     except FileGone as error:
         messages.error(request, str(error))
         return redirect("import_detail", run_id=preview.pk)
-    run = start(run, actor=_actor(request))
+    # The preview's confirmation of its price cuts' exposure goes along only when the operator
+    # ticked the box that accepts it (the import refuses unconfirmed exposing cuts).
+    confirmation = (
+        request.POST.get("price_cuts_confirmation") or None
+        if request.POST.get("confirm_price_cuts")
+        else None
+    )
+    run = start(run, actor=_actor(request), price_confirmation=confirmation)
     if run.status == ImportStatus.SUCCEEDED:
         messages.success(
             request,
@@ -234,6 +242,25 @@ def import_mapping(request: HttpRequest, run_id: int) -> HttpResponse:
     if run.encoding == "xlsx":
         run.encoding = ""
     run.save(update_fields=["dry_run", "mapping", "encoding"])
+    start(run, actor=_actor(request))
+    return redirect("import_detail", run_id=run.pk)
+
+
+@store_page
+@require_POST
+def import_preview_again(request: HttpRequest, run_id: int) -> HttpResponse:
+    """Preview the same file again (same preset, mapping and encoding): after an import was
+    refused because the price-protection figures of its price cuts changed, the operator
+    checks the current figures and confirms them."""
+    _require_import(request)
+    previous = _run_of(request, run_id)
+    try:
+        run = confirm_run(previous, user=request.user)
+    except FileGone as error:
+        messages.error(request, str(error))
+        return redirect("import_detail", run_id=previous.pk)
+    run.dry_run = True
+    run.save(update_fields=["dry_run"])
     start(run, actor=_actor(request))
     return redirect("import_detail", run_id=run.pk)
 

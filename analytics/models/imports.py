@@ -62,6 +62,23 @@ class ImportRun(StoreOwned):
         help_text=_("List of {row, column, value, reason}."),
     )
     message = models.TextField(_("message"), blank=True)
+    price_cuts = models.JSONField(
+        _("price cuts with exposure"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "SKU price cuts of the file that expose paid orders to price-protection claims: "
+            "list of {row, sku_code, old_price, new_price, orders, units, amount}."
+        ),
+    )
+    price_cuts_confirmation = models.TextField(
+        _("price cuts confirmation"),
+        blank=True,
+        help_text=_(
+            "A preview's signed confirmation of exactly these exposures: the import of the "
+            "file carries it."
+        ),
+    )
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

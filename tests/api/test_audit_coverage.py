@@ -267,6 +267,7 @@ PAGE_POSTS: dict[str, Write | NoStoreWrite] = {
     # with its uploader); the confirm imports for real and is audited.
     "import_list": NoStoreWrite("upload = preview: a dry run rolled back, run record only"),
     "import_mapping": NoStoreWrite("preview again with chosen columns: a dry run"),
+    "import_preview_again": NoStoreWrite("preview the same file again: a dry run"),
     "import_confirm": Write(("import.skus",), lambda c: ({"run_id": _preview(c).pk}, {})),
     # tokens
     "token_list": Write(

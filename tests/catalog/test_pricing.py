@@ -307,3 +307,64 @@ def test_previews_of_many_skus_equal_each_skus_own_preview(
     for sku in skus:
         alone = price_change_preview(sku=sku, new_price=new_prices[sku.pk], at=NOW)
         assert many[sku.pk] == alone  # fingerprint (so the confirmation) included
+
+
+# --- several exposures confirmed at once (the price cuts of an import) ----------------------
+
+
+@pytest.mark.django_db
+def test_one_confirmation_binds_each_exposure_of_a_set(sku_with_sales, store):
+    from catalog.pricing import (
+        price_change_previews,
+        price_exposures_confirmation,
+        price_exposures_unconfirmed,
+    )
+
+    cup = SkuFactory(store=store, price=Decimal("50.00"))
+    bare = SkuFactory(store=store, price=Decimal("80.00"))  # never sold: no exposure
+    sold(cup, days_ago=5, unit_price="50.00", quantity=4)  # (50 - 45) x 4 = 20.00
+    new_prices = {sku_with_sales.pk: Decimal("159.00"), cup.pk: Decimal("45.00")}
+    new_prices[bare.pk] = Decimal("70.00")
+    skus = [sku_with_sales, cup, bare]
+
+    def exposures():
+        return list(price_change_previews(skus=skus, new_prices=new_prices, at=NOW).values())
+
+    shown = exposures()
+    token = price_exposures_confirmation(exposures=shown)
+    tea_only = price_exposures_confirmation(exposures=shown[:1])
+
+    assert price_exposures_unconfirmed(exposures=shown, confirmation=token) == []
+    # No token, an unreadable one, or one naming only the tea: the uncovered exposures.
+    assert price_exposures_unconfirmed(exposures=shown, confirmation=None) == shown[:2]
+    assert price_exposures_unconfirmed(exposures=shown, confirmation="x") == shown[:2]
+    assert price_exposures_unconfirmed(exposures=shown, confirmation=tea_only) == [shown[1]]
+    # A cup paid meanwhile changes the cup's exposure only.
+    sold(cup, days_ago=0.01, unit_price="50.00", quantity=1)
+    now = exposures()
+    assert price_exposures_unconfirmed(exposures=now, confirmation=token) == [now[1]]
+    # Nothing exposed: nothing to confirm, no token.
+    assert price_exposures_confirmation(exposures=shown[2:]) == ""
+    assert price_exposures_unconfirmed(exposures=shown[2:], confirmation=None) == []
+
+
+def test_price_change_note_appends_the_exposure_to_the_note():
+    from catalog.pricing import PriceExposure, price_change_note
+
+    exposure = PriceExposure(
+        sku_id=1,
+        old_price=Decimal("199.00"),
+        new_price=Decimal("159.00"),
+        at=NOW,
+        window_start=NOW - datetime.timedelta(days=30),
+        protection_days=30,
+        orders=2,
+        lines=2,
+        units=3,
+        amount=Decimal("100.00"),
+    )
+    detail = "price protection: 2 orders, 3 units, exposure 100.00"
+    assert price_change_note(note="import", exposure=exposure) == f"import; {detail}"
+    assert price_change_note(note="", exposure=exposure) == detail
+    assert price_change_note(note="import", exposure=None) == "import"
+    assert len(price_change_note(note="x" * 300, exposure=exposure)) == 255

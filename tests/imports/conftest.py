@@ -38,9 +38,20 @@ def xlsx_bytes(text: str, delimiter: str = ",") -> bytes:
 @pytest.fixture
 def run_import(django_capture_on_commit_callbacks):
     """Import ``content`` (bytes) as ``kind`` into ``store``; on-commit callbacks (the
-    re-roll) run."""
+    re-roll) run. ``price_confirmation`` / ``confirm_price_cuts`` go to ``import_run``."""
 
-    def run(store, kind, content: bytes, *, preset=None, dry_run=False, name="file.csv", **kw):
+    def run(
+        store,
+        kind,
+        content: bytes,
+        *,
+        preset=None,
+        dry_run=False,
+        name="file.csv",
+        price_confirmation=None,
+        confirm_price_cuts=False,
+        **kw,
+    ):
         with django_capture_on_commit_callbacks(execute=True):
             created = create_run(
                 store=store,
@@ -51,6 +62,11 @@ def run_import(django_capture_on_commit_callbacks):
                 dry_run=dry_run,
                 **kw,
             )
-            return import_run(created, actor=Actor(user=None, source=AuditSource.TASK))
+            return import_run(
+                created,
+                actor=Actor(user=None, source=AuditSource.TASK),
+                price_confirmation=price_confirmation,
+                confirm_price_cuts=confirm_price_cuts,
+            )
 
     return run
