@@ -32,7 +32,7 @@ def drop_store_index(
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("analytics", "0005_visitor_sets_funnel_days"),
+        ("analytics", "0006_import_price_cuts"),
         ("opsdesk", "0002_api_tokens_audit"),
     ]
 
