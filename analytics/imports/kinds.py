@@ -891,11 +891,12 @@ class SkusWriter(KeyedWriter):
         PriceChange.objects.bulk_create(changes)
 
     def cut_exposures(self, existing: dict, repriced: list[Sku]) -> dict[str, PriceExposure]:
-        """The price-protection exposure of each price cut among ``repriced``, by code, worked
+        """The price-protection exposure of each new price among ``repriced``, by code, worked
         out by ``price_change_previews`` (one aggregate query per batch of SKUs, never one per
-        SKU); the cuts with exposure are added to ``ctx.price_cuts``. Rises are not cuts: they
-        need no confirmation."""
-        cuts = [sku for sku in repriced if sku.price < existing[sku.code]["price"]]
+        SKU); those with exposure are added to ``ctx.price_cuts``. As for ``sku_update``, the
+        new price is held against the prices paid in the window, not against the old price: a
+        rise that stays below what buyers paid lately is a cut for them."""
+        cuts = repriced
         if not cuts:
             return {}
         # The SKUs as they were before this batch: the preview reads their id, store and price.

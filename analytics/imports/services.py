@@ -28,7 +28,7 @@ Contract of ``import_run``:
   carries that confirmation and every exposure is still exactly the one shown (an order paid,
   refunded or aged out meanwhile: rejected, preview again). ``confirm_price_cuts=True`` (the
   command line's ``--confirm-price-cuts``) confirms the exposures worked out in the run itself.
-  The ``PriceChange`` notes carry the exposure. Rises and cuts without exposure need nothing.
+  The ``PriceChange`` notes carry the exposure. A new price without exposure needs nothing.
 - Uploaded files are deleted ``OPSDESK_IMPORT_RETENTION_DAYS`` after the run finished
   (``purge_import_files``, nightly); the run records stay.
 """

@@ -15,8 +15,8 @@ TEA-01 at 199.00, the file cuts it to 159.00:
 CUP-01 at 50.00, cut to 45.00:
   order F,  3 days ago, 4 x 50.00 -> (50 - 45) x 4 = 20.00  => 1 order, 4 units, 20.00.
 POT-01 at 300.00, cut to 280.00: never sold -> a cut without exposure.
-BOWL-01 at 30.00, raised to 35.00: sold 2 days ago 2 x 40.00 (before an earlier cut), but a
-  rise is not a cut -> nothing to confirm.
+BOWL-01 at 30.00, raised to 35.00: sold 2 days ago 2 x 30.00 -> nobody paid more than 35.00:
+  nothing to confirm.
 """
 
 import datetime
@@ -100,7 +100,7 @@ def shelf(store):
     sold(tea, days_ago=45, unit_price="199.00", quantity=5)  # D
     sold(tea, days_ago=1, unit_price="199.00", quantity=4, status=OrderStatus.REFUNDED)  # E
     sold(cup, days_ago=3, unit_price="50.00", quantity=4)  # F
-    sold(bowl, days_ago=2, unit_price="40.00", quantity=2)
+    sold(bowl, days_ago=2, unit_price="30.00", quantity=2)
     return store
 
 
@@ -126,7 +126,7 @@ def test_preview_lists_every_exposing_cut_with_its_figures(shelf, run_import):
 
     assert preview.status == ImportStatus.PREVIEWED, preview.errors
     assert (preview.updated, preview.errors) == (4, [])
-    # POT-01 (never sold) and BOWL-01 (a rise) have nothing to confirm.
+    # POT-01 (never sold) and BOWL-01 (raised above what it sold at) have nothing to confirm.
     assert preview.price_cuts == [TEA_CUT, CUP_CUT]
     assert preview.price_cuts_confirmation
     assert_nothing_written(shelf)
@@ -146,8 +146,11 @@ def test_preview_works_out_the_exposure_once_per_batch_of_skus(shelf, run_import
 
     preview = run_import(shelf, "skus", PRICES.encode(), dry_run=True)
 
-    # Two batches of two rows: the cuts of each in one call (BOWL-01's rise is not a cut).
-    assert calls == [sorted([ids["TEA-01"], ids["CUP-01"]]), [ids["POT-01"]]]
+    # Two batches of two rows: the changed prices of each in one call.
+    assert calls == [
+        sorted([ids["TEA-01"], ids["CUP-01"]]),
+        sorted([ids["POT-01"], ids["BOWL-01"]]),
+    ]
     assert preview.price_cuts == [TEA_CUT, CUP_CUT]
 
 
@@ -249,7 +252,7 @@ def test_a_confirmation_of_other_figures_is_refused(shelf, run_import, confirmat
 
 
 def test_cuts_without_exposure_and_rises_need_no_confirmation(shelf, run_import):
-    # POT-01 was never sold; BOWL-01 is raised (even though it sold at 40.00 lately).
+    # POT-01 was never sold; BOWL-01 is raised above what it sold at.
     file = "sku_code,title,price,cost\nPOT-01,Tea pot,280.00,100.00\nBOWL-01,Bowl,35.00,8.00\n"
     preview = run_import(shelf, "skus", file.encode(), dry_run=True)
     assert (preview.status, preview.updated) == (ImportStatus.PREVIEWED, 2)
@@ -259,6 +262,30 @@ def test_cuts_without_exposure_and_rises_need_no_confirmation(shelf, run_import)
 
     assert run.status == ImportStatus.SUCCEEDED, run.errors
     assert notes(shelf) == {"POT-01": "import", "BOWL-01": "import"}
+
+
+def test_a_rise_still_below_what_buyers_paid_lately_is_exposed_as_sku_update_has_it(
+    shelf, run_import
+):
+    """As ``sku_update``: what counts is the new price against the prices paid in the window,
+    not against the old price. BOWL-01 sold at 40.00 a day ago (then cut to 30.00); raising it
+    to 35.00 still leaves that buyer 1 x (40 - 35) = 5.00 to claim."""
+    sold(Sku.objects.get(store=shelf, code="BOWL-01"), days_ago=1, unit_price="40.00", quantity=1)
+    file = "sku_code,title,price,cost\nBOWL-01,Bowl,35.00,8.00\n"
+    preview = run_import(shelf, "skus", file.encode(), dry_run=True)
+    bowl = {"row": 2, "sku_code": "BOWL-01", "old_price": "30.00", "new_price": "35.00",
+            "orders": 1, "units": 1, "amount": "5.00"}  # fmt: skip
+    assert preview.price_cuts == [bowl]
+
+    refused = run_import(shelf, "skus", file.encode())
+    assert refused.status == ImportStatus.REJECTED and prices(shelf)["BOWL-01"] == D("30.00")
+
+    run = run_import(
+        shelf, "skus", file.encode(), price_confirmation=preview.price_cuts_confirmation
+    )
+    assert run.status == ImportStatus.SUCCEEDED, run.errors
+    assert prices(shelf)["BOWL-01"] == D("35.00")
+    assert notes(shelf) == {"BOWL-01": "import; price protection: 1 orders, 1 units, exposure 5.00"}
 
 
 def test_a_file_with_other_problems_reports_them_not_the_cuts(shelf, run_import):
