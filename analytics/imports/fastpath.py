@@ -140,11 +140,11 @@ def run(
 def _field_exprs(
     preset: Preset, columns: dict[str, int]
 ) -> tuple[dict[str, str], dict[str, str], list[str]]:
-    """SQL of each present field's value and of its cell (``k_<name>``, the preset's default
-    in place of an empty cell), both from the trimmed cells ``t<i>`` of ``imp_raw``, and the
-    SQL conditions, over those names, that send a row to the Python path. Values, cells and
-    conditions are columns of one pass (``_run``): each cell is trimmed, matched and cast once.
-    A typed cell that is not in its canonical form converts to NULL, never to an error."""
+    """For the one pass of ``_run`` over the trimmed cells ``t<i>`` of ``imp_raw``: SQL of
+    each present field's value; SQL of its cell (``k_<name>``, the preset's default in place
+    of an empty cell; ``k_<name>_raw`` for a text field) and of a typed cell read as its type
+    (``p_<name>``), a level below the values; and the SQL conditions, over those names, that
+    send a row to the Python path. A typed cell not in its canonical form gives NULL."""
     exprs: dict[str, str] = {}
     cells: dict[str, str] = {}
     bad: list[str] = []
@@ -199,35 +199,38 @@ def _field_exprs(
                 f"WHEN lower({cell}) IN ({falses}) THEN false END"
             )
         else:
-            exprs[name] = _typed(spec.type, cell)
+            cells[f"p_{name}"], exprs[name] = _typed(spec.type, cell, f"k_{name}", f"p_{name}")
     return exprs, cells, bad
 
 
-def _typed(kind: str, cell: str) -> str:
-    """SQL of a typed cell's value: NULL unless the cell is in its canonical form (a cell
-    PostgreSQL cannot read at all raises, and the Python path takes the file). Canonical =
-    PostgreSQL writes the value it reads back as the very same text (``DateStyle`` ISO, set
-    by ``_run``): ``1234.50`` and ``2026-11-01 10:00:00`` pass, ``+5``, ``1e3``, ``007``,
-    ``NaN``, ``2026/11/01`` or an offset do not. Much cheaper than a regular expression."""
-    if kind == DATETIME:
-        spaced = f"replace({cell}, 'T', ' ')"
-        parsed = f"{spaced}::timestamp"
-        return (
-            f"CASE WHEN length({cell}) IN (16, 19) AND {parsed}::text = rpad({spaced}, 19, ':00') "
+def _typed(kind: str, source: str, cell: str, parsed: str) -> tuple[str, str]:
+    """SQL reading a typed cell (``source``) as its type, and SQL of the field's value from
+    that reading (column ``parsed``) and the cell (column ``cell``): NULL unless the cell is
+    in its canonical form. Canonical = PostgreSQL writes the value it read back as the very
+    same text (``DateStyle`` ISO, set by ``run``): ``1234.50`` and ``2026-11-01 10:00:00``
+    pass, ``+5``, ``1e3``, ``007``, ``NaN``, ``2026/11/01`` or an offset do not. A cell
+    PostgreSQL cannot read at all raises, and the Python path takes the file. Each cell is
+    read once (a level of its own in ``_run``); much cheaper than a regular expression."""
+    if kind == DATETIME:  # 2026-11-01 10:00:00 first (the usual form), then with T, no seconds
+        return f"{source}::timestamp", (
+            f"CASE WHEN (length({cell}) = 19 AND {parsed}::text = {cell}) "
+            f"OR (length({cell}) IN (16, 19) "
+            f"AND {parsed}::text = rpad(replace({cell}, 'T', ' '), 19, ':00')) "
             f"THEN {parsed} AT TIME ZONE %(zone)s END"
         )
     if kind == MONEY:  # at most 12 digits and 2 decimals, as values.money (scale: NULL for NaN)
-        parsed = f"{cell}::numeric"
-        return (
+        return f"{source}::numeric", (
             f"CASE WHEN {parsed}::text = {cell} AND scale({parsed}) <= 2 "
             f"AND abs({parsed}) < 1e12 THEN {parsed}::numeric(14, 2) END"
         )
     if kind == INT:
-        parsed = f"{cell}::integer"
-        return f"CASE WHEN {parsed}::text = {cell} AND abs({parsed}) < 1e9 THEN {parsed} END"
+        return f"{source}::integer", (
+            f"CASE WHEN {parsed}::text = {cell} AND abs({parsed}) < 1000000000 THEN {parsed} END"
+        )
     if kind == DATE:
-        parsed = f"{cell}::date"
-        return f"CASE WHEN length({cell}) = 10 AND {parsed}::text = {cell} THEN {parsed} END"
+        return f"{source}::date", (
+            f"CASE WHEN length({cell}) = 10 AND {parsed}::text = {cell} THEN {parsed} END"
+        )
     raise ValueError(f"no canonical form for {kind}")
 
 
@@ -327,12 +330,13 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
     # Rows Python skips (every cell blank); the others are numbered as the spreadsheet is.
     blank = " AND ".join(f"coalesce(c{i}, '') ~ '^[[:space:]]*$'" for i in range(width))
     sql(f"DELETE FROM imp_raw__ WHERE {blank}")
-    # One pass: each used cell trimmed once, matched against its form and converted once,
-    # then the row's checks over the results (OFFSET 0 keeps each level from being flattened
-    # into the next, which would repeat its expressions).
+    # One pass: each used cell trimmed once, read as its type once, checked against its
+    # canonical form and converted, then the row's checks over the results (OFFSET 0 keeps
+    # each level from being flattened into the next, which would repeat its expressions).
     used = sorted(set(columns.values()))
     trimmed = ", ".join(f"NULLIF(btrim(c{i}, E' \\t\\r\\n'), '') AS t{i}" for i in used)
-    values = ", ".join(f"{expr} AS {name}" for name, expr in {**exprs, **cells}.items())
+    read = ", ".join(f"{expr} AS {name}" for name, expr in cells.items())
+    values = ", ".join([*(f"{expr} AS {name}" for name, expr in exprs.items()), *cells])
     select = ", ".join(exprs)
     for name in ("refund_amount", "refunded_at", "sku_code", "quantity", "unit_price"):
         if name not in exprs:
@@ -341,8 +345,9 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
         f"""
         CREATE TEMP TABLE imp_rows__ AS
         SELECT rn + 1 AS rn, {select}, {" OR ".join(f"({b})" for b in bad) or "false"} AS bad
-        FROM (SELECT rn, {values}
-              FROM (SELECT rn, {trimmed} FROM imp_raw__ OFFSET 0) x OFFSET 0) v
+        FROM (SELECT rn, {values} FROM (
+            SELECT x.*, {read} FROM (SELECT rn, {trimmed} FROM imp_raw__ OFFSET 0) x OFFSET 0
+        ) c OFFSET 0) v
         """,
         params,
     )
@@ -385,7 +390,6 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
         """
         SELECT count(*) FILTER (WHERE order_number IS NULL),
                count(*) FILTER (WHERE order_number IS DISTINCT FROM prev),
-               count(DISTINCT order_number),
                count(*) FILTER (WHERE sku_code IS NULL AND (quantity IS NOT NULL
                    OR unit_price IS NOT NULL OR unit_cost IS NOT NULL)),
                count(*) FILTER (WHERE sku_code IS NOT NULL AND (quantity IS NULL
@@ -393,12 +397,24 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
         FROM (SELECT *, lag(order_number) OVER (ORDER BY rn) AS prev FROM imp_rows__) r
         """
     ).fetchone()
-    if checks[0] or checks[1] != checks[2] or checks[3] or checks[4]:
+    if checks[0] or checks[2] or checks[3]:
         raise Fallback("order numbering or lines")
-    sql(
-        "CREATE TEMP TABLE imp_first__ AS SELECT DISTINCT ON (order_number) * FROM imp_rows__ "
-        "ORDER BY order_number, rn"
-    )
+    # Each order's first row with its lines' goods and count, in one sort (bytewise: no
+    # collation is needed to group); as many orders as runs of rows = rows of an order are
+    # consecutive.
+    orders = sql(
+        """
+        CREATE TEMP TABLE imp_first__ AS
+        SELECT DISTINCT ON (order_number COLLATE "C") *,
+               sum(quantity * unit_price) OVER w AS lines_goods, count(sku_code) OVER w AS lines
+        FROM imp_rows__
+        WINDOW w AS (PARTITION BY order_number COLLATE "C" ORDER BY rn
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+        ORDER BY order_number COLLATE "C", rn
+        """
+    ).rowcount
+    if orders != checks[1]:
+        raise Fallback("the rows of an order are not consecutive")
     if sql.one(
         """
         SELECT EXISTS (SELECT 1 FROM imp_first__ WHERE customer_id IS NULL
@@ -481,19 +497,16 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
                         AND coalesce(f.refund_amount, 0) > 0
                         THEN {_lit(OrderStatus.REFUNDED)} ELSE f.status END AS status,
                    coalesce(f.channel, 'other') AS channel,
-                   coalesce(f.goods_amount, l.goods, f.paid_amount
+                   coalesce(f.goods_amount, f.lines_goods, f.paid_amount
                        - coalesce(f.shipping_amount, 0) + coalesce(f.discount_amount, 0)
                    )::numeric(14, 2) AS goods_amount,
                    coalesce(f.discount_amount, 0)::numeric(14, 2) AS discount_amount,
                    coalesce(f.shipping_amount, 0)::numeric(14, 2) AS shipping_amount,
                    f.paid_amount, coalesce(f.is_presale, false) AS is_presale,
                    f.deposit_amount, f.deposit_paid_at, f.refund_amount, f.refunded_at,
-                   l.order_number IS NOT NULL AS has_lines
+                   f.lines > 0 AS has_lines
             FROM imp_first__ f
             JOIN {customer} c ON c.store_id = %(store)s AND c.external_id = f.customer_id
-            LEFT JOIN (SELECT order_number, sum(quantity * unit_price) AS goods
-                       FROM imp_rows__ WHERE sku_code IS NOT NULL GROUP BY order_number) l
-                ON l.order_number = f.order_number
         ) n
         LEFT JOIN {order} o ON o.store_id = %(store)s AND o.number = n.number
         """,
@@ -633,15 +646,25 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
     )
     for outcome, n in sql("SELECT outcome, count(*) FROM imp_outcome__ GROUP BY outcome"):
         ctx.count(outcome, n)
+    # The local days of the times touched, through their quarter hours (a few thousand, not a
+    # time zone conversion per time): every offset in use is a whole number of quarter hours,
+    # so a quarter lies in one local day; its last instant is converted too, so an old
+    # local-mean-time offset could add the neighbouring day, never lose one.
     days = sql(
         f"""
-        SELECT DISTINCT (t AT TIME ZONE %(zone)s)::date FROM (
-            SELECT created_at AS t FROM imp_outcome__ WHERE outcome <> 'unchanged'
-            UNION ALL SELECT paid_at FROM imp_outcome__ WHERE outcome <> 'unchanged'
-            UNION ALL SELECT old_created_at FROM imp_outcome__ WHERE fields_changed
-            UNION ALL SELECT old_paid_at FROM imp_outcome__ WHERE fields_changed
-            {touched_refunds}
-        ) x WHERE t IS NOT NULL
+        WITH quarters AS (
+            SELECT DISTINCT date_bin('15 minutes', t, timestamptz '2000-01-01 00:00+00') AS q
+            FROM (
+                SELECT created_at AS t FROM imp_outcome__ WHERE outcome <> 'unchanged'
+                UNION ALL SELECT paid_at FROM imp_outcome__ WHERE outcome <> 'unchanged'
+                UNION ALL SELECT old_created_at FROM imp_outcome__ WHERE fields_changed
+                UNION ALL SELECT old_paid_at FROM imp_outcome__ WHERE fields_changed
+                {touched_refunds}
+            ) x WHERE t IS NOT NULL)
+        SELECT (q AT TIME ZONE %(zone)s)::date FROM quarters
+        UNION
+        SELECT ((q + interval '15 minutes' - interval '1 microsecond') AT TIME ZONE %(zone)s)::date
+        FROM quarters
         """,
         params,
     ).fetchall()

@@ -286,6 +286,7 @@ def test_other_accepted_forms_fall_back_with_the_same_result(both, stores):
         ("datetime", "2026-11-01 10:00:00.5", None),
         ("datetime", "2026-11-01 24:00:00", None),  # PostgreSQL reads the next midnight
         ("datetime", "epoch", None),
+        ("datetime", "infinity", None),
         ("date", "2026-11-01", datetime.date(2026, 11, 1)),
         ("date", "2026-11-1", None),
         ("date", "20261101", None),
@@ -295,10 +296,13 @@ def test_only_canonical_cells_convert(kind, cell, expected):
     """The fast path converts a typed cell only in its one canonical form, to exactly what the
     Python path reads; every other form is NULL (the file then goes to the Python path)."""
     _postgresql_only()
-    sql = fastpath._typed(kind, "%(cell)s")
+    read, value = fastpath._typed(kind, "k", "k", "p")
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL datestyle = 'ISO, YMD'")
-        cursor.execute(f"SELECT {sql}", {"cell": cell, "zone": "Asia/Shanghai"})
+        cursor.execute(
+            f"SELECT {value} FROM (SELECT k, {read} AS p FROM (SELECT %(cell)s::text AS k) c) r",
+            {"cell": cell, "zone": "Asia/Shanghai"},
+        )
         assert cursor.fetchone()[0] == expected
 
 
