@@ -130,7 +130,7 @@ def run(
                 sql("SELECT set_config('datestyle', 'ISO, YMD', true)")
                 rows = _run(sql, path, table, preset, columns, ctx, progress)
                 sql("SELECT set_config('datestyle', %s, true)", [datestyle])
-                for name in ("raw", "rows", "first", "newcust", "ord", "lines", "refunds"):
+                for name in ("raw", "rows", "newcust", "ord", "lines", "refunds"):
                     sql(f"DROP TABLE IF EXISTS imp_{name}__")
             return rows
     except DatabaseError as error:
@@ -390,6 +390,7 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
         """
         SELECT count(*) FILTER (WHERE order_number IS NULL),
                count(*) FILTER (WHERE order_number IS DISTINCT FROM prev),
+               count(*),
                count(*) FILTER (WHERE sku_code IS NULL AND (quantity IS NOT NULL
                    OR unit_price IS NOT NULL OR unit_cost IS NOT NULL)),
                count(*) FILTER (WHERE sku_code IS NOT NULL AND (quantity IS NULL
@@ -397,13 +398,27 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
         FROM (SELECT *, lag(order_number) OVER (ORDER BY rn) AS prev FROM imp_rows__) r
         """
     ).fetchone()
-    if checks[0] or checks[2] or checks[3]:
+    nulls, runs, count, lines_without_sku, bad_lines = checks
+    if nulls or lines_without_sku or bad_lines:
         raise Fallback("order numbering or lines")
-    # Each order's first row with its lines' goods and count, in one sort (bytewise: no
-    # collation is needed to group); as many orders as runs of rows = rows of an order are
-    # consecutive.
-    orders = sql(
-        """
+    # Each order's first row, with its lines' goods and count. Order numbers are grouped
+    # bytewise (COLLATE "C": equality needs no collation). As many orders as runs of rows =
+    # the rows of each order are consecutive.
+    first = "VIEW" if runs == count else "TABLE"
+    if first == "VIEW":  # one row per order (order reports): the rows are the first rows
+        if sql.one(
+            'SELECT EXISTS (SELECT 1 FROM imp_rows__ GROUP BY order_number COLLATE "C" '
+            "HAVING count(*) > 1)"
+        ):
+            raise Fallback("the rows of an order are not consecutive")
+        sql(
+            "CREATE TEMP VIEW imp_first__ AS SELECT *, quantity * unit_price AS lines_goods, "
+            "(sku_code IS NOT NULL)::int AS lines FROM imp_rows__"
+        )
+    elif (
+        runs
+        != sql(
+            """
         CREATE TEMP TABLE imp_first__ AS
         SELECT DISTINCT ON (order_number COLLATE "C") *,
                sum(quantity * unit_price) OVER w AS lines_goods, count(sku_code) OVER w AS lines
@@ -412,8 +427,8 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
                      ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
         ORDER BY order_number COLLATE "C", rn
         """
-    ).rowcount
-    if orders != checks[1]:
+        ).rowcount
+    ):
         raise Fallback("the rows of an order are not consecutive")
     if sql.one(
         """
@@ -512,6 +527,7 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
         """,
         params,
     )
+    sql(f"DROP {first} imp_first__")
     # New orders, with the ids drawn above: a plain INSERT (no ON CONFLICT, which costs a
     # speculative insertion per row); an order another session inserted meanwhile breaks the
     # unique key and the Python path takes the file. Changed orders are updated in place.

@@ -573,3 +573,25 @@ def test_an_order_another_session_inserts_during_the_import_is_updated(run_impor
         "completed",
     )
     assert Order.objects.filter(store=store).count() == 8
+
+
+# One row per order (an order report): the fast path takes the rows as the orders' first rows.
+ONE_ROW_PER_ORDER = ORDERS.replace("A1,,,,,,,,,,,,,,,,CUP-1,1,15.00,\n", "")
+
+
+def test_one_row_per_order_through_both_paths(both, stores):
+    fast, slow, took = both(ONE_ROW_PER_ORDER)
+    expect_fast_path(took)
+    assert outcome(fast) == outcome(slow) and fast.created == 8
+    assert snapshot(stores[0]) == snapshot(stores[1])
+    # A1's goods now come from its one line: 2 x 30.00.
+    assert Order.objects.get(store=stores[0], number="A1").goods_amount == D("60.00")
+
+
+def test_one_row_per_order_with_a_number_twice_gives_the_same_report(both, stores):
+    """A7's row numbered A1 again: every order is one row, but A1 is not consecutive."""
+    fast, slow, took = both(ONE_ROW_PER_ORDER.replace("A7,new-4", "A1,new-4"))
+    assert not took
+    assert outcome(fast) == outcome(slow) and fast.status == ImportStatus.REJECTED
+    assert [(e["row"], e["column"]) for e in fast.errors] == [(8, "order_number")]
+    assert not Order.objects.filter(store__in=stores).exists()
