@@ -18,6 +18,10 @@ Contract (what makes it safe to have two paths):
   file, writes it or produces the error report. Error reports therefore always come from the
   one Python implementation (row, column, value, reason).
 
+- Its writes run with the per-row foreign-key triggers off where the database role may turn
+  them off (``_row_checks_off``); ``_check_references`` then does their work set-based, with
+  the same locks, before the triggers are turned back on.
+
 ``tests/imports/test_fastpath.py`` imports the same files through both paths and compares
 rows, counts and error reports.
 """
