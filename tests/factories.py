@@ -183,6 +183,27 @@ class OrderLineFactory(factory.django.DjangoModelFactory):
     unit_cost = Decimal("80.00")
 
 
+def sold(
+    sku,
+    *,
+    days_ago: float,
+    unit_price: str,
+    quantity: int,
+    status=OrderStatus.PAID,
+    now: datetime.datetime | None = None,
+) -> OrderLine:
+    """One order of ``quantity`` x ``sku`` at ``unit_price`` (a string: exact), paid
+    ``days_ago`` days before ``now`` (default: the present) and created 5 minutes before."""
+    paid_at = (now or timezone.now()) - datetime.timedelta(days=days_ago)
+    order = OrderFactory(
+        store=sku.store,
+        created_at=paid_at - datetime.timedelta(minutes=5),
+        paid_at=paid_at,
+        status=status,
+    )
+    return OrderLineFactory(order=order, sku=sku, unit_price=Decimal(unit_price), quantity=quantity)
+
+
 class RefundFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Refund

@@ -18,20 +18,14 @@ from catalog.pricing import (
 )
 from opsdesk.audit import Actor
 from opsdesk.models import AuditEntry, AuditSource
-from tests.factories import OrderFactory, OrderLineFactory, SkuFactory
+from tests import factories
+from tests.factories import OrderLineFactory, SkuFactory
 
 NOW = datetime.datetime(2026, 11, 20, 4, 0, tzinfo=datetime.UTC)
 
 
-def sold(sku, *, days_ago: float, unit_price: str, quantity: int, status=OrderStatus.PAID):
-    paid_at = NOW - datetime.timedelta(days=days_ago)
-    order = OrderFactory(
-        store=sku.store,
-        created_at=paid_at - datetime.timedelta(minutes=5),
-        paid_at=paid_at,
-        status=status,
-    )
-    return OrderLineFactory(order=order, sku=sku, unit_price=Decimal(unit_price), quantity=quantity)
+def sold(sku, **kwargs):
+    return factories.sold(sku, now=NOW, **kwargs)
 
 
 @pytest.fixture

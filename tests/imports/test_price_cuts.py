@@ -19,7 +19,6 @@ BOWL-01 at 30.00, raised to 35.00: sold 2 days ago 2 x 30.00 -> nobody paid more
   nothing to confirm.
 """
 
-import datetime
 import io
 from decimal import Decimal
 
@@ -27,7 +26,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import escape
 
 from analytics.imports import kinds, services
@@ -36,7 +34,7 @@ from analytics.models import ImportRun, ImportStatus, OrderStatus
 from catalog.models import PriceChange, Sku
 from opsdesk.audit import Actor
 from opsdesk.models import AuditEntry, AuditSource
-from tests.factories import OrderFactory, OrderLineFactory, SkuFactory
+from tests.factories import SkuFactory, sold
 
 from .test_api import api, url  # noqa: F401 (the API client fixture)
 from .test_cli_and_task import write
@@ -74,17 +72,6 @@ TEA_FIGURES = "TEA-01 ¥199.00 → ¥159.00: 2 order(s), 3 unit(s), up to ¥100.
 CUP_FIGURES = "CUP-01 ¥50.00 → ¥45.00: 1 order(s), 4 unit(s), up to ¥20.00"
 BEFORE = {"TEA-01": D("199.00"), "CUP-01": D("50.00"), "POT-01": D("300.00"), "BOWL-01": D("30.00")}
 AFTER = {"TEA-01": D("159.00"), "CUP-01": D("45.00"), "POT-01": D("280.00"), "BOWL-01": D("35.00")}
-
-
-def sold(sku, *, days_ago: float, unit_price: str, quantity: int, status=OrderStatus.PAID):
-    paid_at = timezone.now() - datetime.timedelta(days=days_ago)
-    order = OrderFactory(
-        store=sku.store,
-        created_at=paid_at - datetime.timedelta(minutes=5),
-        paid_at=paid_at,
-        status=status,
-    )
-    return OrderLineFactory(order=order, sku=sku, unit_price=D(unit_price), quantity=quantity)
 
 
 @pytest.fixture
