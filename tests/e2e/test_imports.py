@@ -12,9 +12,8 @@ from analytics.models import ImportRun, Order
 from catalog.models import PriceChange
 from opsdesk.roles import Role
 from tests.conftest import PASSWORD
-from tests.factories import MembershipFactory, SkuFactory, StoreFactory, UserFactory
+from tests.factories import MembershipFactory, SkuFactory, StoreFactory, UserFactory, sold
 from tests.imports.test_imports import ORDERS_WITH_BAD_ROW, TAOBAO_ORDERS
-from tests.imports.test_price_cuts import sold
 
 pytestmark = [pytest.mark.e2e]
 
