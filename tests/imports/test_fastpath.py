@@ -470,6 +470,21 @@ def test_a_table_with_a_trigger_of_its_own_keeps_the_row_triggers_on(
     assert seen == ["origin"]
 
 
+def test_a_key_pointing_at_the_refunds_keeps_the_row_triggers_on(run_import, stores, monkeypatch):
+    """The import deletes refunds (a refund set to 0): a table referring to refunds would not
+    be checked with the triggers off, so they stay on."""
+    _postgresql_only()
+    seen = _role_while_checking(monkeypatch)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE test_fp_refund_note (refund_id bigint REFERENCES "
+            f"{Refund._meta.db_table} (id))"
+        )
+    run = run_import(stores[0], "orders", ORDERS.encode())
+    assert run.status == ImportStatus.SUCCEEDED and run.created == 8
+    assert seen == ["origin"]
+
+
 def test_without_the_right_to_change_the_setting_the_row_triggers_stay_on(
     run_import, stores, monkeypatch
 ):
