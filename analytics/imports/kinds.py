@@ -833,6 +833,13 @@ class SkusWriter(KeyedWriter):
         mapped = set(ctx.headers) | set(ctx.preset.defaults)
         self.compare = tuple(name for name in self.ALL if name in mapped)
 
+    def existing(self, keys):
+        """The file's existing SKUs, locked until the import ends (in id order), as
+        ``sku_update`` locks the SKU it edits: the old prices that the price-protection
+        exposure and the price history are worked out from cannot change under the import."""
+        locked = Sku.objects.filter(store=self.ctx.store).select_for_update().order_by("pk")
+        return _fetch(locked, self.model_key, keys, "pk", *self.compare)
+
     def check(self, row, values) -> bool:
         ok = True
         for name in ("price", "cost"):

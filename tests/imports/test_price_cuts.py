@@ -428,3 +428,40 @@ def test_page_after_figures_changed_previews_the_file_again(operator_client, she
     # CUP-01 now: order F (4 units) and the new one (2 units): (50 - 45) x 6 = 30.00.
     assert (again.status, again.dry_run) == (ImportStatus.PREVIEWED, True)
     assert again.price_cuts == [TEA_CUT, {**CUP_CUT, "orders": 2, "units": 6, "amount": "30.00"}]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_skus_a_file_reprices_stay_locked_while_it_is_imported(store, run_import, monkeypatch):
+    """An editor's ``sku_update`` (which locks the SKU) waits for the import: from the moment
+    the import reads the old prices, another session cannot lock the SKU it reprices."""
+    import psycopg2
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: PostgreSQL (SQLite serialises every writer anyway)")
+    tea = SkuFactory(store=store, code="TEA-01", title="Oolong 250g", price="199.00", cost="60")
+    seen = []
+    real = kinds.SkusWriter.existing
+
+    def try_to_lock(self, keys):
+        found = real(self, keys)
+        settings = connection.settings_dict
+        other = psycopg2.connect(
+            dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"],
+            port=settings["PORT"] or 5432, password=settings["PASSWORD"],
+        )  # fmt: skip
+        try:
+            with other.cursor() as cursor:
+                cursor.execute(
+                    "SELECT 1 FROM catalog_sku WHERE id = %s FOR UPDATE NOWAIT", [tea.pk]
+                )
+        except psycopg2.errors.LockNotAvailable:
+            seen.append("locked")
+        finally:
+            other.close()
+        return found
+
+    monkeypatch.setattr(kinds.SkusWriter, "existing", try_to_lock)
+    run = run_import(store, "skus", b"sku_code,title,price,cost\nTEA-01,Oolong 250g,159.00,60.00\n")
+    assert run.status == ImportStatus.SUCCEEDED, run.errors  # never sold: no exposure
+    assert seen == ["locked"]
