@@ -10,6 +10,18 @@ from tests.factories import MembershipFactory, StoreFactory, UserFactory
 PASSWORD = "correct horse battery"
 
 
+def second_connection(*, autocommit: bool = False):
+    """A second psycopg2 connection to the (PostgreSQL) test database, outside Django's: what
+    another session sees and may lock while a test's code holds its transaction open."""
+    import psycopg2
+    from django.db import connection
+
+    params = connection.get_connection_params()
+    other = psycopg2.connect(**{k: v for k, v in params.items() if k != "cursor_factory"})
+    other.autocommit = autocommit
+    return other
+
+
 @pytest.fixture
 def store(db):
     return StoreFactory(name="Tea House", slug="tea-house")

@@ -417,8 +417,8 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
     # Each order's first row, with its lines' goods and count. Order numbers are grouped
     # bytewise (COLLATE "C": equality needs no collation). As many orders as runs of rows =
     # the rows of each order are consecutive.
-    first = "VIEW" if runs == count else "TABLE"
-    if first == "VIEW":  # one row per order (order reports): the rows are the first rows
+    one_row_per_order = runs == count
+    if one_row_per_order:  # (order reports): the rows are the first rows
         if sql.one(
             'SELECT EXISTS (SELECT 1 FROM imp_rows__ GROUP BY order_number COLLATE "C" '
             "HAVING count(*) > 1)"
@@ -428,21 +428,21 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
             "CREATE TEMP VIEW imp_first__ AS SELECT *, quantity * unit_price AS lines_goods, "
             "(sku_code IS NOT NULL)::int AS lines FROM imp_rows__"
         )
-    elif (
-        runs
-        != sql(
+    else:
+        orders = sql(
             """
-        CREATE TEMP TABLE imp_first__ AS
-        SELECT DISTINCT ON (order_number COLLATE "C") *,
-               sum(quantity * unit_price) OVER w AS lines_goods, count(sku_code) OVER w AS lines
-        FROM imp_rows__
-        WINDOW w AS (PARTITION BY order_number COLLATE "C" ORDER BY rn
-                     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
-        ORDER BY order_number COLLATE "C", rn
-        """
+            CREATE TEMP TABLE imp_first__ AS
+            SELECT DISTINCT ON (order_number COLLATE "C") *,
+                   sum(quantity * unit_price) OVER w AS lines_goods,
+                   count(sku_code) OVER w AS lines
+            FROM imp_rows__
+            WINDOW w AS (PARTITION BY order_number COLLATE "C" ORDER BY rn
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+            ORDER BY order_number COLLATE "C", rn
+            """
         ).rowcount
-    ):
-        raise Fallback("the rows of an order are not consecutive")
+        if orders != runs:
+            raise Fallback("the rows of an order are not consecutive")
     if sql.one(
         """
         SELECT EXISTS (SELECT 1 FROM imp_first__ WHERE customer_id IS NULL
@@ -540,7 +540,7 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
         """,
         params,
     )
-    sql(f"DROP {first} imp_first__")
+    sql(f"DROP {'VIEW' if one_row_per_order else 'TABLE'} imp_first__")
     # New orders, with the ids drawn above: a plain INSERT (no ON CONFLICT, which costs a
     # speculative insertion per row); an order another session inserted meanwhile breaks the
     # unique key and the Python path takes the file. Changed orders are updated in place.

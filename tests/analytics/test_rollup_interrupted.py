@@ -13,7 +13,6 @@ import sys
 import time
 from decimal import Decimal
 
-import psycopg2
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -23,6 +22,7 @@ from analytics.rollups import funnel as funnel_rollup
 from analytics.rollups.services import rollup_day
 from tests.analytics.handworked import D1, SHANGHAI, at, build_shop
 from tests.analytics.test_rollups import snapshot
+from tests.conftest import second_connection
 from tests.factories import OrderFactory, OrderLineFactory
 from tests.opsdesk.test_celery_worker import database_url, start_process
 
@@ -87,14 +87,6 @@ def test_a_rollup_failing_after_its_statements_leaves_the_old_rows(monkeypatch):
     assert snapshot(shop.a) != old
 
 
-def _admin_connection():
-    """A second connection to the test database, outside Django's."""
-    params = connection.get_connection_params()
-    return psycopg2.connect(
-        **{key: value for key, value in params.items() if key != "cursor_factory"}
-    )
-
-
 def _backend_of(admin, application_marker: str):
     """(pid, wait_event_type, query) of the rollup process's backend, or None."""
     with admin.cursor() as cursor:
@@ -117,9 +109,8 @@ def test_a_rollup_process_killed_mid_transaction_leaves_the_old_rows(transaction
     add_late_order(shop)
 
     marker = f"opsdesk-rollup-kill-{os.getpid()}"
-    blocker = _admin_connection()
-    admin = _admin_connection()
-    admin.autocommit = True
+    blocker = second_connection()
+    admin = second_connection(autocommit=True)
     log_path = tmp_path / "rollup.log"
     process = None
     try:

@@ -15,6 +15,7 @@ from django.db import connection
 from analytics.imports import fastpath
 from analytics.models import ImportStatus, Order, OrderLine, Refund
 from opsdesk.models import AuditEntry
+from tests.conftest import second_connection
 from tests.factories import CustomerFactory, SkuFactory, StoreFactory
 from users.models import Customer
 
@@ -525,7 +526,7 @@ def test_a_sku_another_session_deletes_during_the_import_is_caught(run_import, m
     real = fastpath._check_references
 
     def delete_then_check(sql, params, **kwargs):
-        other = _other_session()
+        other = second_connection(autocommit=True)
         with other.cursor() as cursor:
             cursor.execute("DELETE FROM catalog_sku WHERE id = %s", [cup.pk])
             assert cursor.rowcount == 1
@@ -538,18 +539,6 @@ def test_a_sku_another_session_deletes_during_the_import_is_caught(run_import, m
     assert {(e["column"], e["value"]) for e in run.errors} == {("sku_code", "CUP-1")}
     assert not Order.objects.filter(store=store).exists()
     assert not OrderLine.objects.filter(store=store).exists()
-
-
-def _other_session():
-    import psycopg2
-
-    settings = connection.settings_dict
-    other = psycopg2.connect(
-        dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"],
-        port=settings["PORT"] or 5432, password=settings["PASSWORD"],
-    )  # fmt: skip
-    other.autocommit = True
-    return other
 
 
 @pytest.mark.django_db(transaction=True)
@@ -566,7 +555,7 @@ def test_an_order_another_session_inserts_during_the_import_is_updated(run_impor
 
     def insert_first(self, sql, params=None):
         if sql.lstrip().startswith(f"INSERT INTO {Order._meta.db_table} "):
-            other = _other_session()
+            other = second_connection(autocommit=True)
             with other.cursor() as cursor:
                 cursor.execute(
                     f"INSERT INTO {Order._meta.db_table} (store_id, number, customer_id, "

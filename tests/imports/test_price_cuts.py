@@ -34,6 +34,7 @@ from analytics.models import ImportRun, ImportStatus, OrderStatus
 from catalog.models import PriceChange, Sku
 from opsdesk.audit import Actor
 from opsdesk.models import AuditEntry, AuditSource
+from tests.conftest import second_connection
 from tests.factories import SkuFactory, sold
 
 from .test_api import api, url  # noqa: F401 (the API client fixture)
@@ -445,11 +446,7 @@ def test_the_skus_a_file_reprices_stay_locked_while_it_is_imported(store, run_im
 
     def try_to_lock(self, keys):
         found = real(self, keys)
-        settings = connection.settings_dict
-        other = psycopg2.connect(
-            dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"],
-            port=settings["PORT"] or 5432, password=settings["PASSWORD"],
-        )  # fmt: skip
+        other = second_connection()
         try:
             with other.cursor() as cursor:
                 cursor.execute(
