@@ -903,19 +903,18 @@ class SkusWriter(KeyedWriter):
         SKU); those with exposure are added to ``ctx.price_cuts``. As for ``sku_update``, the
         new price is held against the prices paid in the window, not against the old price: a
         rise that stays below what buyers paid lately is a cut for them."""
-        cuts = repriced
-        if not cuts:
+        if not repriced:
             return {}
         # The SKUs as they were before this batch: the preview reads their id, store and price.
         before = {
             sku.code: Sku(
                 pk=existing[sku.code]["pk"], store=self.ctx.store, price=existing[sku.code]["price"]
             )
-            for sku in cuts
+            for sku in repriced
         }
         previews = price_change_previews(
             skus=list(before.values()),
-            new_prices={before[sku.code].pk: sku.price for sku in cuts},
+            new_prices={before[sku.code].pk: sku.price for sku in repriced},
         )
         exposures = {code: previews[old.pk] for code, old in before.items()}
         self.ctx.price_cuts.extend(
