@@ -37,19 +37,22 @@ def sign_in(page, live_server):
     page.wait_for_url(f"{live_server.url}/")
 
 
+def upload(page, preset: str, name: str, content: bytes, status: str) -> None:
+    """Choose ``preset``, upload ``content`` as ``name`` from the imports page the browser is
+    on, and wait for the run to reach ``status``."""
+    page.select_option("#id_preset", preset)
+    page.set_input_files(
+        "#id_file", files=[{"name": name, "mimeType": "text/csv", "buffer": content}]
+    )
+    page.locator("#import-upload button[type=submit]").click()
+    page.wait_for_selector(f"#run-summary[data-status={status}]", timeout=15_000)
+
+
 def test_upload_preview_confirm_and_error_report(page, screenshot, shop, live_server):
     sign_in(page, live_server)
     page.locator("nav.sidenav a[href='/imports/']").click()
     page.wait_for_url(f"{live_server.url}/imports/")
-    page.select_option("#id_preset", "taobao_orders")
-    page.set_input_files(
-        "#id_file",
-        files=[
-            {"name": "订单报表.csv", "mimeType": "text/csv", "buffer": TAOBAO_ORDERS.encode("gbk")}
-        ],
-    )
-    page.locator("#import-upload button[type=submit]").click()
-    page.wait_for_selector("#run-summary[data-status=previewed]", timeout=15_000)
+    upload(page, "taobao_orders", "订单报表.csv", TAOBAO_ORDERS.encode("gbk"), "previewed")
     assert page.locator("#count-created").inner_text() == "4"
     assert Order.objects.count() == 0
     screenshot("imports-preview")
@@ -62,13 +65,7 @@ def test_upload_preview_confirm_and_error_report(page, screenshot, shop, live_se
     )
 
     page.goto("/imports/")
-    page.select_option("#id_preset", "generic_orders")
-    page.set_input_files(
-        "#id_file",
-        files=[{"name": "bad.csv", "mimeType": "text/csv", "buffer": ORDERS_WITH_BAD_ROW.encode()}],
-    )
-    page.locator("#import-upload button[type=submit]").click()
-    page.wait_for_selector("#run-summary[data-status=rejected]", timeout=15_000)
+    upload(page, "generic_orders", "bad.csv", ORDERS_WITH_BAD_ROW.encode(), "rejected")
     rows = page.locator("#import-errors tbody tr")
     assert rows.count() == 2
     assert rows.nth(0).locator("td").nth(0).inner_text() == "3"
@@ -91,13 +88,7 @@ def test_price_cuts_with_exposure_need_the_box_ticked(page, screenshot, shop, li
     prices = "sku_code,title,price,cost\nTEA-01,乌龙茶,159.00,60.00\n"
     sign_in(page, live_server)
     page.goto("/imports/")
-    page.select_option("#id_preset", "generic_skus")
-    page.set_input_files(
-        "#id_file",
-        files=[{"name": "prices.csv", "mimeType": "text/csv", "buffer": prices.encode()}],
-    )
-    page.locator("#import-upload button[type=submit]").click()
-    page.wait_for_selector("#run-summary[data-status=previewed]", timeout=15_000)
+    upload(page, "generic_skus", "prices.csv", prices.encode(), "previewed")
     cells = page.locator("#price-cuts-table tbody tr[data-sku=TEA-01] td")
     assert [cells.nth(i).inner_text() for i in range(7)] == [
         "2", "TEA-01", "¥199.00", "¥159.00", "1", "2", "¥80.00",
