@@ -26,11 +26,12 @@ Contract (what makes it safe to have two paths):
 rows, counts and error reports.
 """
 
+import contextlib
 import datetime
 import itertools
 import re
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from django.db import DatabaseError, connection, transaction
 
@@ -45,6 +46,11 @@ from .reading import Table
 
 #: Switch for tests and benchmarks (compare both paths); production leaves it on.
 ENABLED = True
+#: Fewest rows a write adds to a table for its secondary indexes to be built after the rows
+#: rather than row by row (``_indexes_built_after``); and how long the import waits for the
+#: table to be free before it keeps the indexes instead.
+BULK_MIN_ROWS = 50_000
+BULK_LOCK_WAIT = "1s"
 
 PG_ENCODINGS = {"utf-8": "UTF8", "utf-8-sig": "UTF8", "gbk": "GBK", "gb18030": "GB18030"}
 # What Python's str.strip() removes besides space/tab/CR/LF (kept out of the fast path).
@@ -103,6 +109,8 @@ class _Sql:
     def __init__(self, cursor, suffix: str) -> None:
         self.cursor = cursor
         self.suffix = suffix
+        #: Large writes into small tables build the indexes after the rows.
+        self.bulk = True
 
     def __call__(self, sql: str, params=None):
         self.cursor.execute(sql.replace("__", self.suffix), params)
@@ -120,10 +128,13 @@ def run(
     columns: dict[str, int],
     ctx: Context,
     progress: Callable[[int], None],
+    preview: bool = False,
 ) -> int:
     """Import the orders file at ``path`` (already opened as ``table`` for its header) into
     ``ctx.store``; fills ``ctx`` (counts, extra, stale days) and returns the rows read. Raises
-    ``Fallback`` having written nothing when the file is not for this path."""
+    ``Fallback`` having written nothing when the file is not for this path. A ``preview``
+    (rolled back by the caller) keeps the tables' indexes (``_indexes_built_after``): it
+    does not lock them against other sessions."""
     suffix = f"_{next(_counter)}"
     try:
         with transaction.atomic():
@@ -132,9 +143,10 @@ def run(
                 # Dates read and written as ISO (``_typed``), for the fast path only.
                 datestyle = sql.one("SELECT current_setting('datestyle')")
                 sql("SELECT set_config('datestyle', 'ISO, YMD', true)")
+                sql.bulk = not preview
                 rows = _run(sql, path, table, preset, columns, ctx, progress)
                 sql("SELECT set_config('datestyle', %s, true)", [datestyle])
-                for name in ("raw", "rows", "newcust", "ord", "lines", "refunds"):
+                for name in ("raw", "rows", "missing", "newcust", "ord", "lines", "refunds"):
                     sql(f"DROP TABLE IF EXISTS imp_{name}__")
             return rows
     except DatabaseError as error:
@@ -277,6 +289,82 @@ def _row_checks_off(sql: _Sql) -> str:
     return role
 
 
+def _count_up_to(sql: _Sql, sql_from: str, limit: int) -> int:
+    return sql.one(f"SELECT count(*) FROM (SELECT 1 FROM {sql_from} LIMIT %s) x", [limit])
+
+
+@contextlib.contextmanager
+def _indexes_built_after(sql: _Sql, table: str, rows: int) -> Iterator[None]:
+    """Around a write that adds ``rows`` rows to ``table``: when they are at least
+    ``BULK_MIN_ROWS`` and at least as many as the table holds already (a first load), drop its
+    secondary indexes and unique constraints first and build them again, in bulk, after the
+    write, in the same transaction: PostgreSQL's advice for loading a table ("Populating a
+    Database"). Maintaining each index row by row costs several times the write itself;
+    building it from the whole table after costs a sort, which is cheaper while the table is
+    at most twice the rows added. The primary key, constraints that foreign keys use and
+    indexes marked for CLUSTER or replica identity stay.
+
+    Only while the row triggers are off (``_row_checks_off``; not in a preview): PostgreSQL
+    rebuilds no index of a table with row events pending. The drop needs the table to itself
+    (``ACCESS EXCLUSIVE`` until commit: other sessions' reads of that table wait for the
+    import): when another session holds it for longer than ``BULK_LOCK_WAIT``, the indexes
+    stay and the write maintains them as usual. A rebuild that fails (a duplicate) raises, and
+    the import's savepoint rolls the drop back with the rest."""
+    rebuild: list[str] = []
+    if sql.bulk and rows >= BULK_MIN_ROWS and _count_up_to(sql, table, rows + 1) <= rows:
+        rebuild = _drop_secondary_indexes(sql, table)
+    yield
+    if rebuild:
+        memory = sql.one("SELECT current_setting('maintenance_work_mem')")
+        sql("SELECT set_config('maintenance_work_mem', '256MB', true)")
+        for statement in rebuild:
+            sql.cursor.execute(statement)
+        sql("SELECT set_config('maintenance_work_mem', %s, true)", [memory])
+
+
+def _drop_secondary_indexes(sql: _Sql, table: str) -> list[str]:
+    """Lock ``table`` (waiting at most ``BULK_LOCK_WAIT``), drop its secondary indexes and
+    return the statements that build them again exactly as they were; ``[]``, with nothing
+    dropped, when the table is busy or has row events of this transaction still to check
+    (PostgreSQL alters no such table)."""
+    timeout = sql.one("SELECT current_setting('lock_timeout')")
+    rebuild = []
+    try:
+        with transaction.atomic():  # nothing stays locked or dropped when a step fails
+            sql("SELECT set_config('lock_timeout', %s, true)", [BULK_LOCK_WAIT])
+            sql(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+            sql("SELECT set_config('lock_timeout', %s, true)", [timeout])
+            found = sql(
+                """
+                SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), c.conname,
+                       pg_get_constraintdef(c.oid)
+                FROM pg_index i
+                LEFT JOIN pg_constraint c
+                    ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid
+                WHERE i.indrelid = %s::regclass AND NOT i.indisprimary AND i.indisvalid
+                  AND i.indisready AND NOT i.indisclustered AND NOT i.indisreplident
+                  AND NOT EXISTS (SELECT 1 FROM pg_constraint f
+                                  WHERE f.contype = 'f' AND f.conindid = i.indexrelid)
+                ORDER BY 1
+                """,
+                [table],
+            ).fetchall()
+            for index, definition, constraint, constraint_definition in found:
+                # (Names from the catalogue: run as they are, without ``_Sql``'s suffix.)
+                if constraint:
+                    name = connection.ops.quote_name(constraint)
+                    sql.cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+                    rebuild.append(
+                        f"ALTER TABLE {table} ADD CONSTRAINT {name} {constraint_definition}"
+                    )
+                else:
+                    sql.cursor.execute(f"DROP INDEX {index}")
+                    rebuild.append(definition)
+    except DatabaseError:
+        return []
+    return rebuild
+
+
 def _check_references(sql: _Sql, params: dict, *, refunds: bool) -> None:
     """What the foreign-key triggers check, for every row the import wrote, as a few
     statements: each referenced row that this transaction did not create itself (the store,
@@ -311,6 +399,22 @@ def _check_references(sql: _Sql, params: dict, *, refunds: bool) -> None:
         sql("DROP TABLE imp_want__")
         if want != found:
             raise Fallback(f"a row of {table} the file refers to is gone")
+
+
+def _insert_customers(sql: _Sql, params: dict) -> None:
+    customer = Customer._meta.db_table
+    sql(
+        f"""
+        WITH created AS (
+        INSERT INTO {customer} (store_id, external_id, name, region, gender, points,
+                                created_at)
+        SELECT %(store)s, customer_id, coalesce(customer_name, ''), '', 'unknown', 0, now()
+        FROM imp_missing__
+        RETURNING id)
+        INSERT INTO imp_newcust__ SELECT id FROM created
+        """,
+        params,
+    )
 
 
 def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
@@ -466,38 +570,31 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
     ):
         raise Fallback("a SKU missing")
     customer = Customer._meta.db_table
-    missing = sql.one(
+    # The customers to create, each with the name on the first row naming it (as the Python
+    # path does), looked up while the customers' indexes are there.
+    missing = sql(
         f"""
-        SELECT count(*) FROM (SELECT DISTINCT customer_id FROM imp_first__) w
+        CREATE TEMP TABLE imp_missing__ AS
+        SELECT DISTINCT ON (customer_id COLLATE "C") customer_id, customer_name
+        FROM imp_first__ w
         WHERE NOT EXISTS (SELECT 1 FROM {customer} c
             WHERE c.store_id = %(store)s AND c.external_id = w.customer_id)
+        ORDER BY customer_id COLLATE "C", rn
         """,
         params,
-    )
+    ).rowcount
     if missing and preset.missing_customers != "create":
         raise Fallback("a customer missing")
     # From here to the end of the writes, the per-row foreign-key triggers are off when the
     # database lets this session turn them off; ``_check_references`` does their work.
     checks_off = _row_checks_off(sql)
+    # Indexes built after the rows only with the triggers off: a row trigger's pending event
+    # would forbid the rebuild.
+    sql.bulk = sql.bulk and bool(checks_off)
     sql("CREATE TEMP TABLE imp_newcust__ (id bigint)")
     if missing:
-        # Named after the first order naming them, as the Python path does.
-        sql(
-            f"""
-            WITH created AS (
-            INSERT INTO {customer} (store_id, external_id, name, region, gender, points,
-                                    created_at)
-            SELECT %(store)s, customer_id, coalesce(customer_name, ''), '', 'unknown', 0, now()
-            FROM (SELECT DISTINCT ON (customer_id) customer_id, customer_name
-                  FROM imp_first__ ORDER BY customer_id, rn) w
-            WHERE NOT EXISTS (SELECT 1 FROM {customer} c
-                WHERE c.store_id = %(store)s AND c.external_id = w.customer_id)
-            ORDER BY customer_id
-            RETURNING id)
-            INSERT INTO imp_newcust__ SELECT id FROM created
-            """,
-            params,
-        )
+        with _indexes_built_after(sql, customer, missing):
+            _insert_customers(sql, params)
         ctx.extra["customers_created"] += missing
     progress(60)
     order, line, refund = Order._meta.db_table, OrderLine._meta.db_table, Refund._meta.db_table
@@ -506,7 +603,7 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
         "customer_id, created_at, paid_at, status, channel, goods_amount, discount_amount, "
         "shipping_amount, paid_amount, is_presale, deposit_amount, deposit_paid_at"
     )
-    sql(
+    orders = sql(
         f"""
         CREATE TEMP TABLE imp_ord__ AS
         SELECT n.*, o.id AS old_id, o.created_at AS old_created_at, o.paid_at AS old_paid_at,
@@ -539,24 +636,28 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
         LEFT JOIN {order} o ON o.store_id = %(store)s AND o.number = n.number
         """,
         params,
-    )
+    ).rowcount
     sql(f"DROP {'VIEW' if one_row_per_order else 'TABLE'} imp_first__")
     # New orders, with the ids drawn above: a plain INSERT (no ON CONFLICT, which costs a
     # speculative insertion per row); an order another session inserted meanwhile breaks the
     # unique key and the Python path takes the file. Changed orders are updated in place.
-    sql(
-        f"""
-        INSERT INTO {order} (id, store_id, number, {fields})
-        SELECT id, %(store)s, number, {fields} FROM imp_ord__ WHERE old_id IS NULL ORDER BY rn
-        """,
-        params,
-    )
-    changed = sql(
-        f"""
-        UPDATE {order} o SET {", ".join(f"{f} = i.{f}" for f in fields.split(", "))}
-        FROM imp_ord__ i WHERE i.fields_changed AND o.id = i.old_id
-        """
-    ).rowcount
+    # (Rows go in as the staging tables hold them, in the file's order: no sort.)
+    if orders >= BULK_MIN_ROWS:
+        orders = sql.one("SELECT count(*) FROM imp_ord__ WHERE old_id IS NULL")
+    with _indexes_built_after(sql, order, orders):
+        sql(
+            f"""
+            INSERT INTO {order} (id, store_id, number, {fields})
+            SELECT id, %(store)s, number, {fields} FROM imp_ord__ WHERE old_id IS NULL
+            """,
+            params,
+        )
+        changed = sql(
+            f"""
+            UPDATE {order} o SET {", ".join(f"{f} = i.{f}" for f in fields.split(", "))}
+            FROM imp_ord__ i WHERE i.fields_changed AND o.id = i.old_id
+            """
+        ).rowcount
     if changed != sql.one("SELECT count(*) FROM imp_ord__ WHERE fields_changed"):
         raise Fallback("an order deleted meanwhile by another session")
     sql("ANALYZE imp_ord__")  # sizes for the planner (temporary tables have no statistics)
@@ -578,7 +679,7 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
         "string_agg(concat_ws('|', sku_id, quantity, unit_price, unit_cost), ',' "
         "ORDER BY sku_id, quantity, unit_price, unit_cost)"
     )
-    sql(
+    rewritten = sql(
         f"""
         CREATE TEMP TABLE imp_changed__ AS
         SELECT id AS order_id, old_id FROM imp_ord__ WHERE old_id IS NULL AND has_lines
@@ -594,23 +695,27 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
         WHERE e.sig IS DISTINCT FROM w.sig
         """,
         params,
-    )
-    if sql.one("SELECT EXISTS (SELECT 1 FROM imp_changed__ WHERE old_id IS NOT NULL)"):
+    ).rowcount
+    # Written: every line of a new order, and the lines of the existing orders whose lines
+    # changed (at least as many lines as orders in imp_changed).
+    with _indexes_built_after(sql, line, rewritten):
+        if sql.one("SELECT EXISTS (SELECT 1 FROM imp_changed__ WHERE old_id IS NOT NULL)"):
+            sql(
+                f"""
+                DELETE FROM {line} WHERE store_id = %(store)s
+                  AND order_id IN (SELECT old_id FROM imp_changed__ WHERE old_id IS NOT NULL)
+                """,
+                params,
+            )
         sql(
             f"""
-            DELETE FROM {line} WHERE store_id = %(store)s
-              AND order_id IN (SELECT old_id FROM imp_changed__ WHERE old_id IS NOT NULL)
+            INSERT INTO {line} (store_id, order_id, sku_id, quantity, unit_price, unit_cost)
+            SELECT %(store)s, order_id, sku_id, quantity, unit_price, unit_cost
+            FROM imp_lines__ WHERE old_id IS NULL
+               OR order_id IN (SELECT order_id FROM imp_changed__ WHERE old_id IS NOT NULL)
             """,
             params,
         )
-    sql(
-        f"""
-        INSERT INTO {line} (store_id, order_id, sku_id, quantity, unit_price, unit_cost)
-        SELECT %(store)s, order_id, sku_id, quantity, unit_price, unit_cost FROM imp_lines__
-        WHERE order_id IN (SELECT order_id FROM imp_changed__) ORDER BY order_id, rn
-        """,
-        params,
-    )
     progress(85)
     # The one refund per order of an order report.
     touched_refunds = ""

@@ -407,6 +407,7 @@ def _run_table(
                         columns=columns,
                         ctx=ctx,
                         progress=progress,
+                        preview=run.dry_run,
                     )
                 except fastpath.Fallback:
                     fast = False

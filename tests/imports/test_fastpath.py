@@ -10,7 +10,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from analytics.imports import fastpath
 from analytics.models import ImportStatus, Order, OrderLine, Refund
@@ -454,9 +454,12 @@ def test_a_table_with_a_trigger_of_its_own_keeps_the_row_triggers_on(
     run_import, stores, monkeypatch
 ):
     """A trigger opsdesk did not create (an audit trigger a DBA added) would be skipped in
-    replica mode: then the triggers stay on and the import is the same."""
+    replica mode: then the triggers stay on and the import is the same (and its indexes are
+    maintained row by row: the triggers' pending events forbid a rebuild)."""
     _postgresql_only()
     seen = _role_while_checking(monkeypatch)
+    _check_the_fixtures_rows()
+    rebuilt = _rebuilt(monkeypatch)
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE FUNCTION test_fp_noop() RETURNS trigger LANGUAGE plpgsql AS "
@@ -469,6 +472,7 @@ def test_a_table_with_a_trigger_of_its_own_keeps_the_row_triggers_on(
     run = run_import(stores[0], "orders", ORDERS.encode())
     assert run.status == ImportStatus.SUCCEEDED and run.created == 8
     assert seen == ["origin"]
+    assert rebuilt == []
 
 
 def test_a_key_pointing_at_the_refunds_keeps_the_row_triggers_on(run_import, stores, monkeypatch):
@@ -493,6 +497,8 @@ def test_without_the_right_to_change_the_setting_the_row_triggers_stay_on(
     ``GRANT SET ON PARAMETER``) imports the same file with the triggers on."""
     _postgresql_only()
     seen = _role_while_checking(monkeypatch)
+    _check_the_fixtures_rows()
+    rebuilt = _rebuilt(monkeypatch)
     with connection.cursor() as cursor:  # all rolled back with the test's transaction
         cursor.execute("DROP ROLE IF EXISTS opsdesk_test_importer")
         cursor.execute("CREATE ROLE opsdesk_test_importer")
@@ -508,6 +514,8 @@ def test_without_the_right_to_change_the_setting_the_row_triggers_stay_on(
             cursor.execute("RESET ROLE")
     assert run.status == ImportStatus.SUCCEEDED and run.created == 8
     assert seen == ["origin"]
+    # Nor are indexes built after the rows: the triggers' pending events forbid it.
+    assert rebuilt == []
     assert snapshot(stores[0])["lines"][0] == ("A1", "CUP-1", 1, D("15.00"), D("4.00"))
 
 
@@ -599,3 +607,160 @@ def test_one_row_per_order_with_a_number_twice_gives_the_same_report(both, store
     assert outcome(fast) == outcome(slow) and fast.status == ImportStatus.REJECTED
     assert [(e["row"], e["column"]) for e in fast.errors] == [(8, "order_number")]
     assert not Order.objects.filter(store__in=stores).exists()
+
+
+# --- A first load: the indexes built after the rows -----------------------------------------
+
+BULK_TABLES = [Customer._meta.db_table, Order._meta.db_table, OrderLine._meta.db_table]
+
+
+def _indexes() -> list[tuple]:
+    """Every index of the tables a first load rebuilds: name, definition, valid, constraint."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), i.indisvalid,
+                   c.conname, pg_get_constraintdef(c.oid)
+            FROM pg_index i
+            LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid
+            WHERE i.indrelid = ANY (%s::regclass[]) ORDER BY 1
+            """,
+            [BULK_TABLES],
+        )
+        return cursor.fetchall()
+
+
+def _rebuilt(monkeypatch, min_rows: int = 1) -> list[tuple[str, int]]:
+    """Large writes from ``min_rows`` rows; records (table, indexes dropped) per table whose
+    indexes the import dropped to build after its rows."""
+    monkeypatch.setattr(fastpath, "BULK_MIN_ROWS", min_rows)
+    seen: list[tuple[str, int]] = []
+    real = fastpath._drop_secondary_indexes
+
+    def spy(sql, table):
+        rebuild = real(sql, table)
+        seen.append((table, len(rebuild)))
+        return rebuild
+
+    monkeypatch.setattr(fastpath, "_drop_secondary_indexes", spy)
+    return seen
+
+
+def _check_the_fixtures_rows() -> None:
+    """Run the foreign-key checks the fixtures' rows left pending (a test is one transaction;
+    in production the import's transaction starts with none): PostgreSQL alters no table
+    with pending row events."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def test_a_first_load_builds_the_indexes_after_the_rows(both, stores, monkeypatch):
+    """Into tables holding fewer rows than it adds, the import drops the secondary indexes and
+    unique constraints of customers, orders and lines and builds them after its writes: the
+    rows are those of the Python path, and the indexes and constraints are back exactly as
+    they were and enforced."""
+    _postgresql_only()
+    _check_the_fixtures_rows()
+    before = _indexes()
+    seen = _rebuilt(monkeypatch)
+    fast, slow, took = both(ORDERS)
+    assert took
+    assert outcome(fast) == outcome(slow) and fast.created == 8
+    assert snapshot(stores[0]) == snapshot(stores[1])
+    # customers: (store, external_id) and the member level; orders: number, paid, created,
+    # customer; lines: order and SKU.
+    assert seen == [(BULK_TABLES[0], 2), (BULK_TABLES[1], 4), (BULK_TABLES[2], 2)]
+    assert _indexes() == before
+    assert all(valid for _name, _definition, valid, *_ in before)
+    a1 = Order.objects.get(store=stores[0], number="A1")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Order.objects.create(
+            store=stores[0], number="A1", customer=a1.customer, created_at=a1.created_at,
+            status="created", goods_amount=1, paid_amount=1,
+        )  # fmt: skip
+
+
+def test_a_table_with_row_checks_pending_keeps_its_indexes(both, stores, monkeypatch):
+    """The fixtures' customers still have their foreign-key checks pending in this
+    transaction: the customers' indexes stay (maintained row by row), the orders' and lines'
+    are built after the rows, and the file still takes the fast path."""
+    _postgresql_only()
+    seen = _rebuilt(monkeypatch)
+    fast, slow, took = both(ORDERS)
+    assert took and outcome(fast) == outcome(slow)
+    assert snapshot(stores[0]) == snapshot(stores[1])
+    assert seen == [(BULK_TABLES[0], 0), (BULK_TABLES[1], 4), (BULK_TABLES[2], 2)]
+
+
+def test_a_table_holding_more_rows_than_the_import_adds_keeps_its_indexes(
+    run_import, stores, monkeypatch
+):
+    """After a first load of 8 orders into one store, one order for the other store is a
+    small write into a larger table: no index is dropped (maintained row by row)."""
+    _postgresql_only()
+    _check_the_fixtures_rows()
+    seen = _rebuilt(monkeypatch)
+    assert run_import(stores[0], "orders", ORDERS.encode()).created == 8
+    assert [table for table, _dropped in seen] == BULK_TABLES
+    seen.clear()
+    one = HEADER + "Z1,new-9,,2026-10-01 10:00:00,,created,search,,,,15.00,,,,,,CUP-1,1,15.00,\n"
+    run = run_import(stores[1], "orders", one.encode())
+    assert (run.status, run.created) == (ImportStatus.SUCCEEDED, 1)
+    assert seen == []
+
+
+def test_a_preview_keeps_the_indexes(run_import, stores, monkeypatch):
+    """A preview writes and rolls back: it does not lock the tables for a rebuild."""
+    _postgresql_only()
+    seen = _rebuilt(monkeypatch)
+    run = run_import(stores[0], "orders", ORDERS.encode(), dry_run=True)
+    assert (run.status, run.created) == (ImportStatus.PREVIEWED, 8)
+    assert seen == []
+
+
+def test_a_failed_rebuild_leaves_the_indexes_as_they_were(both, stores, monkeypatch):
+    """A statement of the rebuild fails (as a duplicate key would): the fast path's savepoint
+    takes the dropped indexes back with its rows, and the Python path imports the file."""
+    _postgresql_only()
+    _check_the_fixtures_rows()
+    before = _indexes()
+    monkeypatch.setattr(fastpath, "BULK_MIN_ROWS", 1)
+    real = fastpath._drop_secondary_indexes
+
+    def failing(sql, table):
+        rebuild = real(sql, table)
+        return [*rebuild, "SELECT 1 / 0"] if table == Order._meta.db_table else rebuild
+
+    monkeypatch.setattr(fastpath, "_drop_secondary_indexes", failing)
+    fast, slow, took = both(ORDERS)
+    assert not took
+    assert outcome(fast) == outcome(slow) and fast.created == 8
+    assert snapshot(stores[0]) == snapshot(stores[1])
+    assert _indexes() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_table_another_session_is_reading_keeps_its_indexes(run_import, monkeypatch):
+    """Another session's open transaction has read the orders table: the import does not
+    wait for it beyond ``BULK_LOCK_WAIT`` (nor make the other session's next reads wait for
+    the whole import); it keeps the orders' indexes and maintains them row by row, and still
+    rebuilds those of the tables nobody holds."""
+    _postgresql_only()
+    store = StoreFactory(slug="fp-busy", time_zone="Asia/Shanghai")
+    SkuFactory(store=store, code="GT-1", title="Green tea", cost=D("8.00"))
+    SkuFactory(store=store, code="CUP-1", title="Cup", cost=D("4.00"))
+    CustomerFactory(store=store, external_id="old-1", name="Old")
+    seen = _rebuilt(monkeypatch)
+    monkeypatch.setattr(fastpath, "BULK_LOCK_WAIT", "200ms")
+    other = second_connection(autocommit=False)
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {Order._meta.db_table}")
+        run = run_import(store, "orders", ORDERS.encode())
+    finally:
+        other.rollback()
+        other.close()
+    assert (run.status, run.created) == (ImportStatus.SUCCEEDED, 8)
+    assert dict(seen) == {BULK_TABLES[0]: 2, BULK_TABLES[1]: 0, BULK_TABLES[2]: 2}
+    assert Order.objects.filter(store=store).count() == 8
