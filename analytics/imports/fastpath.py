@@ -111,6 +111,8 @@ class _Sql:
         self.suffix = suffix
         #: Large writes into small tables build the indexes after the rows.
         self.bulk = True
+        #: A table is locked for that already (``_drop_secondary_indexes``).
+        self.holds_table = False
 
     def __call__(self, sql: str, params=None):
         self.cursor.execute(sql.replace("__", self.suffix), params)
@@ -323,17 +325,23 @@ def _indexes_built_after(sql: _Sql, table: str, rows: int) -> Iterator[None]:
 
 
 def _drop_secondary_indexes(sql: _Sql, table: str) -> list[str]:
-    """Lock ``table`` (waiting at most ``BULK_LOCK_WAIT``), drop its secondary indexes and
-    return the statements that build them again exactly as they were; ``[]``, with nothing
-    dropped, when the table is busy or has row events of this transaction still to check
-    (PostgreSQL alters no such table)."""
+    """Lock ``table``, drop its secondary indexes and return the statements that build them
+    again exactly as they were; ``[]``, with nothing dropped, when the table is busy or has
+    row events of this transaction still to check (PostgreSQL alters no such table).
+
+    The first table is waited for up to ``BULK_LOCK_WAIT``; the next ones not at all
+    (``NOWAIT``): a session reading them may be waiting for the table this import holds, and
+    waiting for each other would end in a deadlock error for that session."""
     timeout = sql.one("SELECT current_setting('lock_timeout')")
     rebuild = []
     try:
         with transaction.atomic():  # nothing stays locked or dropped when a step fails
-            sql("SELECT set_config('lock_timeout', %s, true)", [BULK_LOCK_WAIT])
-            sql(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
-            sql("SELECT set_config('lock_timeout', %s, true)", [timeout])
+            if sql.holds_table:
+                sql(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE NOWAIT")
+            else:
+                sql("SELECT set_config('lock_timeout', %s, true)", [BULK_LOCK_WAIT])
+                sql(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+                sql("SELECT set_config('lock_timeout', %s, true)", [timeout])
             found = sql(
                 """
                 SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), c.conname,
@@ -362,6 +370,7 @@ def _drop_secondary_indexes(sql: _Sql, table: str) -> list[str]:
                     rebuild.append(definition)
     except DatabaseError:
         return []
+    sql.holds_table = True
     return rebuild
 
 

@@ -743,9 +743,10 @@ def test_a_failed_rebuild_leaves_the_indexes_as_they_were(both, stores, monkeypa
 @pytest.mark.django_db(transaction=True)
 def test_a_table_another_session_is_reading_keeps_its_indexes(run_import, monkeypatch):
     """Another session's open transaction has read the orders table: the import does not
-    wait for it beyond ``BULK_LOCK_WAIT`` (nor make the other session's next reads wait for
-    the whole import); it keeps the orders' indexes and maintains them row by row, and still
-    rebuilds those of the tables nobody holds."""
+    wait for it (nor make the other session's next reads wait for the whole import); it keeps
+    the orders' indexes and maintains them row by row, and still rebuilds those of the tables
+    nobody holds. Holding the customers table by then, it does not wait at all for the
+    orders (``NOWAIT``): the other session might be waiting for the customers."""
     _postgresql_only()
     store = StoreFactory(slug="fp-busy", time_zone="Asia/Shanghai")
     SkuFactory(store=store, code="GT-1", title="Green tea", cost=D("8.00"))
@@ -753,6 +754,15 @@ def test_a_table_another_session_is_reading_keeps_its_indexes(run_import, monkey
     CustomerFactory(store=store, external_id="old-1", name="Old")
     seen = _rebuilt(monkeypatch)
     monkeypatch.setattr(fastpath, "BULK_LOCK_WAIT", "200ms")
+    locks: list[str] = []
+    real = fastpath._Sql.__call__
+
+    def recording(self, sql, params=None):
+        if sql.startswith("LOCK TABLE"):
+            locks.append(sql)
+        return real(self, sql, params)
+
+    monkeypatch.setattr(fastpath._Sql, "__call__", recording)
     other = second_connection(autocommit=False)
     try:
         with other.cursor() as cursor:
@@ -763,4 +773,9 @@ def test_a_table_another_session_is_reading_keeps_its_indexes(run_import, monkey
         other.close()
     assert (run.status, run.created) == (ImportStatus.SUCCEEDED, 8)
     assert dict(seen) == {BULK_TABLES[0]: 2, BULK_TABLES[1]: 0, BULK_TABLES[2]: 2}
+    assert locks == [
+        f"LOCK TABLE {BULK_TABLES[0]} IN ACCESS EXCLUSIVE MODE",
+        f"LOCK TABLE {BULK_TABLES[1]} IN ACCESS EXCLUSIVE MODE NOWAIT",
+        f"LOCK TABLE {BULK_TABLES[2]} IN ACCESS EXCLUSIVE MODE NOWAIT",
+    ]
     assert Order.objects.filter(store=store).count() == 8
