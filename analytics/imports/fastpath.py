@@ -87,7 +87,8 @@ def _stray_quote(path: str, delimiter: str) -> bool:
     tail = b""
     with open(path, "rb") as stream:
         while chunk := stream.read(4 * 1024 * 1024):
-            if pattern.search(tail + chunk):
+            # (The search only where there is a quote: a byte search is ~30x faster.)
+            if (b'"' in chunk or b'"' in tail) and pattern.search(tail + chunk):
                 return True
             tail = chunk[-2:]
     return False
@@ -678,7 +679,7 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
         SELECT i.id AS order_id, i.old_id, r.rn, s.id AS sku_id, r.quantity,
                r.unit_price, coalesce(r.unit_cost, s.cost)::numeric(14, 2) AS unit_cost
         FROM imp_rows__ r
-        JOIN imp_ord__ i ON i.number = r.order_number
+        JOIN imp_ord__ i ON {"i.rn = r.rn" if one_row_per_order else "i.number = r.order_number"}
         JOIN {Sku._meta.db_table} s ON s.store_id = %(store)s AND s.code = r.sku_code
         WHERE r.sku_code IS NOT NULL
         """,
@@ -777,9 +778,10 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
     refunds_changed = (
         "OR i.id IN (SELECT order_id FROM imp_refunds__)" if "refund_amount" in columns else ""
     )
+    # Each order's outcome (a view: read three times, not worth a copy of every order).
     sql(
         f"""
-        CREATE TEMP TABLE imp_outcome__ AS
+        CREATE TEMP VIEW imp_outcome__ AS
         SELECT i.*, CASE WHEN i.old_id IS NULL THEN 'created'
                          WHEN i.fields_changed
                            OR i.id IN (SELECT order_id FROM imp_changed__) {refunds_changed}
@@ -798,10 +800,12 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
         WITH quarters AS (
             SELECT DISTINCT date_bin('15 minutes', t, timestamptz '2000-01-01 00:00+00') AS q
             FROM (
-                SELECT created_at AS t FROM imp_outcome__ WHERE outcome <> 'unchanged'
-                UNION ALL SELECT paid_at FROM imp_outcome__ WHERE outcome <> 'unchanged'
-                UNION ALL SELECT old_created_at FROM imp_outcome__ WHERE fields_changed
-                UNION ALL SELECT old_paid_at FROM imp_outcome__ WHERE fields_changed
+                SELECT v.t FROM imp_outcome__ o,
+                    LATERAL (VALUES (o.created_at), (o.paid_at)) v (t)
+                WHERE o.outcome <> 'unchanged'
+                UNION ALL SELECT v.t FROM imp_ord__ o,
+                    LATERAL (VALUES (o.old_created_at), (o.old_paid_at)) v (t)
+                WHERE o.fields_changed
                 {touched_refunds}
             ) x WHERE t IS NOT NULL)
         SELECT (q AT TIME ZONE %(zone)s)::date FROM quarters
@@ -814,13 +818,13 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
     ctx.stale_days.update(day for (day,) in days)
     buyers = sql(
         """
-        SELECT customer_id FROM imp_outcome__ WHERE outcome <> 'unchanged'
-        UNION SELECT old_customer_id FROM imp_outcome__
-        WHERE outcome <> 'unchanged' AND old_customer_id IS NOT NULL
+        SELECT DISTINCT v.c FROM imp_outcome__ o,
+            LATERAL (VALUES (o.customer_id), (o.old_customer_id)) v (c)
+        WHERE o.outcome <> 'unchanged' AND v.c IS NOT NULL
         """
     ).fetchall()
     ctx.customers.update(customer_id for (customer_id,) in buyers)
+    sql("DROP VIEW imp_outcome__")
     sql("DROP TABLE imp_changed__")
-    sql("DROP TABLE imp_outcome__")
     progress(95)
     return rows

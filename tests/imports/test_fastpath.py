@@ -328,6 +328,23 @@ def test_a_quote_inside_an_unquoted_cell_is_read_as_python_reads_it(both, stores
     assert Customer.objects.get(store=stores[0], external_id="new-1").name == 'Ann "A" Lee'
 
 
+@pytest.mark.parametrize("at", [-2, -1, 0, 1])
+def test_a_stray_quote_is_found_across_the_read_chunks(tmp_path, at):
+    """``_stray_quote`` reads 4 MiB at a time and searches only chunks with a quote: a quote
+    inside a cell is found at and around a chunk boundary, quoted cells are not stray."""
+    chunk = 4 * 1024 * 1024
+    body = bytearray(b"abcdefghi\n" * (chunk // 10 + 2))
+    quoted = b'"a,b",c\n'
+    clean = tmp_path / "clean.csv"
+    clean.write_bytes(quoted + bytes(body) + quoted)
+    assert not fastpath._stray_quote(str(clean), ",")
+    position = chunk + at
+    body[position - 1 : position + 2] = b'x"y'
+    stray = tmp_path / "stray.csv"
+    stray.write_bytes(bytes(body))
+    assert fastpath._stray_quote(str(stray), ",")
+
+
 def test_non_ascii_and_preview_through_both_paths(both, stores):
     content = ORDERS.replace("Ann,", "安妮,")
     _fast, _slow, took = both(content, name="orders-zh.csv")
