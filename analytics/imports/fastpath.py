@@ -652,9 +652,13 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
     # speculative insertion per row); an order another session inserted meanwhile breaks the
     # unique key and the Python path takes the file. Changed orders are updated in place.
     # (Rows go in as the staging tables hold them, in the file's order: no sort.)
-    if orders >= BULK_MIN_ROWS:
-        orders = sql.one("SELECT count(*) FROM imp_ord__ WHERE old_id IS NULL")
-    with _indexes_built_after(sql, order, orders):
+    # (New orders counted only when there may be enough of them for a first load.)
+    new_orders = (
+        sql.one("SELECT count(*) FROM imp_ord__ WHERE old_id IS NULL")
+        if orders >= BULK_MIN_ROWS
+        else 0
+    )
+    with _indexes_built_after(sql, order, new_orders):
         sql(
             f"""
             INSERT INTO {order} (id, store_id, number, {fields})
