@@ -229,13 +229,16 @@ def _typed(kind: str, source: str, cell: str, parsed: str) -> tuple[str, str]:
     same text (``DateStyle`` ISO, set by ``run``): ``1234.50`` and ``2026-11-01 10:00:00``
     pass, ``+5``, ``1e3``, ``007``, ``NaN``, ``2026/11/01`` or an offset do not. A cell
     PostgreSQL cannot read at all raises, and the Python path takes the file. Each cell is
-    read once (a level of its own in ``_run``); much cheaper than a regular expression."""
+    read once (a level of its own in ``_run``); much cheaper than a regular expression. A
+    local time becomes an instant in the session's time zone: ``_run`` sets the store's for
+    the statement (a cast converts as ``AT TIME ZONE`` would, without looking the zone up by
+    name for each cell)."""
     if kind == DATETIME:  # 2026-11-01 10:00:00 first (the usual form), then with T, no seconds
         return f"{source}::timestamp", (
             f"CASE WHEN (length({cell}) = 19 AND {parsed}::text = {cell}) "
             f"OR (length({cell}) IN (16, 19) "
             f"AND {parsed}::text = rpad(replace({cell}, 'T', ' '), 19, ':00')) "
-            f"THEN {parsed} AT TIME ZONE %(zone)s END"
+            f"THEN {parsed}::timestamptz END"
         )
     if kind == MONEY:  # at most 12 digits and 2 decimals, as values.money (scale: NULL for NaN)
         return f"{source}::numeric", (
@@ -468,6 +471,10 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
     for name in ("refund_amount", "refunded_at", "sku_code", "quantity", "unit_price"):
         if name not in exprs:
             select += f", NULL::{'text' if name == 'sku_code' else 'numeric'} AS {name}"
+    # The store's time zone for this statement only (``_typed``): Django reads every
+    # timestamp it fetches as UTC, so the session's stays UTC for everything else.
+    session_zone = sql.one("SELECT current_setting('timezone')")
+    sql("SELECT set_config('timezone', %(zone)s, true)", params)
     sql(
         f"""
         CREATE TEMP TABLE imp_rows__ AS
@@ -478,6 +485,7 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
         """,
         params,
     )
+    sql("SELECT set_config('timezone', %s, true)", [session_zone])
     if bad and sql.one("SELECT EXISTS (SELECT 1 FROM imp_rows__ WHERE bad)"):
         raise Fallback("cells outside the canonical forms")
     sql("ALTER TABLE imp_rows__ DROP COLUMN bad")

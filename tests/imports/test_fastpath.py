@@ -300,10 +300,14 @@ def test_only_canonical_cells_convert(kind, cell, expected):
     read, value = fastpath._typed(kind, "k", "k", "p")
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL datestyle = 'ISO, YMD'")
+        cursor.execute("SET LOCAL timezone = 'Asia/Shanghai'")  # as _run sets it
         cursor.execute(
-            f"SELECT {value} FROM (SELECT k, {read} AS p FROM (SELECT %(cell)s::text AS k) c) r",
-            {"cell": cell, "zone": "Asia/Shanghai"},
+            f"CREATE TEMP TABLE test_fp_cell AS SELECT {value} AS v "
+            f"FROM (SELECT k, {read} AS p FROM (SELECT %(cell)s::text AS k) c) r",
+            {"cell": cell},
         )
+        cursor.execute("SET LOCAL timezone = 'UTC'")  # (Django reads timestamps as UTC)
+        cursor.execute("SELECT v FROM test_fp_cell")
         assert cursor.fetchone()[0] == expected
 
 
