@@ -94,6 +94,39 @@ def _stray_quote(path: str, delimiter: str) -> bool:
     return False
 
 
+def _edge_space(path: str, delimiter: str) -> bool:
+    """Whether a cell may start or end with a space, tab, CR or LF (what ``_run`` trims
+    otherwise): a space or tab next to a delimiter, a line end or a quote, a line end just
+    inside a quoted cell's quotes, or a space ending the file. Conservative (such bytes
+    inside a quoted cell count too), and byte searches only, each only for the bytes a 4 MiB
+    chunk holds: a file without any (the usual export) saves the trim of every cell. A space,
+    tab, CR, LF, quote or delimiter is never part of a multibyte character in UTF-8, GBK or
+    GB18030."""
+    d = delimiter.encode()
+    ends = (b"\n", b"\r")
+    tail = b""
+    with open(path, "rb") as stream:
+        while chunk := stream.read(4 * 1024 * 1024):
+            part = tail + chunk
+            quoted, cr = b'"' in part, b"\r" in part
+            for space in (b" ", b"\t"):
+                if space == d or space not in part:
+                    continue
+                pairs = [d + space, space + d, b"\n" + space, space + b"\n"]
+                pairs += [space + b"\r"] if cr else []
+                pairs += [b'"' + space, space + b'"'] if quoted else []
+                if any(pair in part for pair in pairs):
+                    return True
+            if quoted:
+                lines = ends if cr else ends[:1]
+                opening = [start + b'"' + n for start in (d, b"\n") for n in lines]
+                closing = [n + b'"' + e for n in lines for e in (d, *lines)]
+                if any(three in part for three in {*opening, *closing}):
+                    return True
+            tail = part[-2:]
+    return tail[-1:] in (b" ", b"\t") or tail in (b'\n"', b'\r"')
+
+
 def _has_dst(zone: zoneinfo.ZoneInfo) -> bool:
     return any(
         datetime.datetime(year, 1, 1, tzinfo=zone).utcoffset()
@@ -464,7 +497,8 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
     # canonical form and converted, then the row's checks over the results (OFFSET 0 keeps
     # each level from being flattened into the next, which would repeat its expressions).
     used = sorted(set(columns.values()))
-    trimmed = ", ".join(f"NULLIF(btrim(c{i}, E' \\t\\r\\n'), '') AS t{i}" for i in used)
+    trim = "btrim(c{i}, E' \\t\\r\\n')" if _edge_space(path, table.delimiter) else "c{i}"
+    trimmed = ", ".join(f"NULLIF({trim.format(i=i)}, '') AS t{i}" for i in used)
     read = ", ".join(f"{expr} AS {name}" for name, expr in cells.items())
     values = ", ".join([*(f"{expr} AS {name}" for name, expr in exprs.items()), *cells])
     select = ", ".join(exprs)

@@ -349,6 +349,59 @@ def test_a_stray_quote_is_found_across_the_read_chunks(tmp_path, at):
     assert fastpath._stray_quote(str(stray), ",")
 
 
+@pytest.mark.parametrize(
+    "row, edge",
+    [
+        ('A1,c1,2026-10-01 10:00:00,Ann Lee,"a b"\n', False),  # spaces inside cells only
+        ('A1,"a, b"\n', True),  # conservative: inside a quoted cell it counts too
+        ("A1, c1,2026-10-01 10:00:00\n", True),
+        ("A1,c1 ,2026-10-01 10:00:00\n", True),
+        (" A1,c1,2026-10-01 10:00:00\n", True),
+        ("A1,c1,2026-10-01 10:00:00 \n", True),
+        ("A1,c1,2026-10-01 10:00:00\t\r\n", True),
+        ("A1,\tc1,x\n", True),
+        ('A1," c1",x\n', True),
+        ('A1,"c1 ",x\n', True),
+        ('A1,"c1\n",x\n', True),
+        ('A1,"\nc1",x\n', True),
+        ("A1,c1,x ", True),  # the file's last cell, no newline after it
+        ('A1,"c1",x\r\nA2,"c2"\r\n', False),  # quoted cells ending lines
+        ('A1,c1,"x\n"', True),  # the file's last quoted cell ends with a newline
+    ],
+)
+def test_cells_with_edge_spaces_are_found(tmp_path, row, edge):
+    """``_edge_space`` tells whether a cell may start or end with a space, tab, CR or LF: if
+    not, the fast path skips trimming every cell (a trim would change nothing)."""
+    path = tmp_path / "file.csv"
+    path.write_bytes(("n,c,t\n" + "B1,c2,2026-10-01 10:00:00\n" + row).encode())
+    assert fastpath._edge_space(str(path), ",") is edge
+
+
+def test_an_edge_space_is_found_across_the_read_chunks(tmp_path):
+    chunk = 4 * 1024 * 1024
+    body = bytearray(b"abcdefghi\n" * (chunk // 10 + 2))
+    body[chunk - 1 : chunk + 1] = b" ,"  # the space ends one chunk, the delimiter starts the next
+    path = tmp_path / "file.csv"
+    path.write_bytes(bytes(body))
+    assert fastpath._edge_space(str(path), ",")
+    assert not fastpath._edge_space(str(path), ";")
+
+
+def test_padded_cells_through_both_paths(both, stores):
+    """Spaces and tabs around cells (typed and text, quoted or not): the fast path trims them
+    as Python does and takes the file."""
+    content = (
+        ORDERS.replace("A1,new-1,Ann,", 'A1 , new-1,"\tAnn ",')
+        .replace(",80.00,", ",  80.00 ,")
+        .replace("2026-10-02 09:01:00", " 2026-10-02 09:01:00")
+    )
+    fast, slow, took = both(content)
+    expect_fast_path(took)
+    assert outcome(fast) == outcome(slow) and fast.created == 8
+    assert snapshot(stores[0]) == snapshot(stores[1])
+    assert Customer.objects.get(store=stores[0], external_id="new-1").name == "Ann"
+
+
 def test_non_ascii_and_preview_through_both_paths(both, stores):
     content = ORDERS.replace("Ann,", "安妮,")
     _fast, _slow, took = both(content, name="orders-zh.csv")
