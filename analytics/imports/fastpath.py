@@ -78,20 +78,26 @@ def eligible(kind: str, preset: Preset, table: Table) -> bool:
     )
 
 
+def _windows(path: str, overlap: int) -> Iterator[bytes]:
+    """The file at ``path`` read 4 MiB at a time, each piece with the last ``overlap`` bytes
+    of the one before in front (a pattern of ``overlap`` + 1 bytes across two reads is found
+    whole in one of them)."""
+    tail = b""
+    with open(path, "rb") as stream:
+        while chunk := stream.read(4 * 1024 * 1024):
+            part = tail + chunk
+            yield part
+            tail = part[-overlap:]
+
+
 def _stray_quote(path: str, delimiter: str) -> bool:
     """A quote inside an unquoted cell (``ab"c``): Python's csv keeps it, PostgreSQL's COPY
     starts a quoted section there, so the two would read different cells. (Doubled quotes
     inside a quoted cell and quotes next to a delimiter or a line end are fine.)"""
     d = re.escape(delimiter.encode())
     pattern = re.compile(rb"[^" + d + rb'\r\n"]"[^' + d + rb'\r\n"]')
-    tail = b""
-    with open(path, "rb") as stream:
-        while chunk := stream.read(4 * 1024 * 1024):
-            # (The search only where there is a quote: a byte search is ~30x faster.)
-            if (b'"' in chunk or b'"' in tail) and pattern.search(tail + chunk):
-                return True
-            tail = chunk[-2:]
-    return False
+    # (The search only where there is a quote: a byte search is ~30x faster.)
+    return any(b'"' in part and pattern.search(part) for part in _windows(path, 2))
 
 
 def _edge_space(path: str, delimiter: str) -> bool:
@@ -104,27 +110,24 @@ def _edge_space(path: str, delimiter: str) -> bool:
     GB18030."""
     d = delimiter.encode()
     ends = (b"\n", b"\r")
-    tail = b""
-    with open(path, "rb") as stream:
-        while chunk := stream.read(4 * 1024 * 1024):
-            part = tail + chunk
-            quoted, cr = b'"' in part, b"\r" in part
-            for space in (b" ", b"\t"):
-                if space == d or space not in part:
-                    continue
-                pairs = [d + space, space + d, b"\n" + space, space + b"\n"]
-                pairs += [space + b"\r"] if cr else []
-                pairs += [b'"' + space, space + b'"'] if quoted else []
-                if any(pair in part for pair in pairs):
-                    return True
-            if quoted:
-                lines = ends if cr else ends[:1]
-                opening = [start + b'"' + n for start in (d, b"\n") for n in lines]
-                closing = [n + b'"' + e for n in lines for e in (d, *lines)]
-                if any(three in part for three in {*opening, *closing}):
-                    return True
-            tail = part[-2:]
-    return tail[-1:] in (b" ", b"\t") or tail in (b'\n"', b'\r"')
+    part = b""
+    for part in _windows(path, 2):
+        quoted, cr = b'"' in part, b"\r" in part
+        for space in (b" ", b"\t"):
+            if space == d or space not in part:
+                continue
+            pairs = [d + space, space + d, b"\n" + space, space + b"\n"]
+            pairs += [space + b"\r"] if cr else []
+            pairs += [b'"' + space, space + b'"'] if quoted else []
+            if any(pair in part for pair in pairs):
+                return True
+        if quoted:
+            lines = ends if cr else ends[:1]
+            opening = [start + b'"' + n for start in (d, b"\n") for n in lines]
+            closing = [n + b'"' + e for n in lines for e in (d, *lines)]
+            if any(three in part for three in {*opening, *closing}):
+                return True
+    return part[-1:] in (b" ", b"\t") or part[-2:] in (b'\n"', b'\r"')
 
 
 def _has_dst(zone: zoneinfo.ZoneInfo) -> bool:
@@ -143,9 +146,7 @@ class _Sql:
     def __init__(self, cursor, suffix: str) -> None:
         self.cursor = cursor
         self.suffix = suffix
-        #: Large writes into small tables build the indexes after the rows.
-        self.bulk = True
-        #: A table is locked for that already (``_drop_secondary_indexes``).
+        #: A table is locked for a rebuild of its indexes already (``_drop_secondary_indexes``).
         self.holds_table = False
 
     def __call__(self, sql: str, params=None):
@@ -154,6 +155,16 @@ class _Sql:
 
     def one(self, sql: str, params=None):
         return self(sql, params).fetchone()[0]
+
+
+@contextlib.contextmanager
+def _local_setting(sql: _Sql, name: str, value: str) -> Iterator[None]:
+    """``name`` set to ``value`` for the statements inside, then back to what it was. (No
+    ``finally``: on an error the caller's savepoint is rolled back, the setting with it.)"""
+    before = sql.one("SELECT current_setting(%s)", [name])
+    sql("SELECT set_config(%s, %s, true)", [name, value])
+    yield
+    sql("SELECT set_config(%s, %s, true)", [name, before])
 
 
 def run(
@@ -177,11 +188,8 @@ def run(
             with connection.cursor() as cursor:
                 sql = _Sql(cursor, suffix)
                 # Dates read and written as ISO (``_typed``), for the fast path only.
-                datestyle = sql.one("SELECT current_setting('datestyle')")
-                sql("SELECT set_config('datestyle', 'ISO, YMD', true)")
-                sql.bulk = not preview
-                rows = _run(sql, path, table, preset, columns, ctx, progress)
-                sql("SELECT set_config('datestyle', %s, true)", [datestyle])
+                with _local_setting(sql, "datestyle", "ISO, YMD"):
+                    rows = _run(sql, path, table, preset, columns, ctx, progress, preview)
                 for name in ("raw", "rows", "missing", "newcust", "ord", "lines", "refunds"):
                     sql(f"DROP TABLE IF EXISTS imp_{name}__")
             return rows
@@ -328,12 +336,8 @@ def _row_checks_off(sql: _Sql) -> str:
     return role
 
 
-def _count_up_to(sql: _Sql, sql_from: str, limit: int) -> int:
-    return sql.one(f"SELECT count(*) FROM (SELECT 1 FROM {sql_from} LIMIT %s) x", [limit])
-
-
 @contextlib.contextmanager
-def _indexes_built_after(sql: _Sql, table: str, rows: int) -> Iterator[None]:
+def _indexes_built_after(sql: _Sql, table: str, rows: int, *, bulk: bool) -> Iterator[None]:
     """Around a write that adds ``rows`` rows to ``table``: when they are at least
     ``BULK_MIN_ROWS`` and at least as many as the table holds already (a first load), drop its
     secondary indexes and unique constraints first and build them again, in bulk, after the
@@ -343,22 +347,22 @@ def _indexes_built_after(sql: _Sql, table: str, rows: int) -> Iterator[None]:
     at most twice the rows added. The primary key, constraints that foreign keys use and
     indexes marked for CLUSTER or replica identity stay.
 
-    Only while the row triggers are off (``_row_checks_off``; not in a preview): PostgreSQL
-    rebuilds no index of a table with row events pending. The drop needs the table to itself
-    (``ACCESS EXCLUSIVE`` until commit: other sessions' reads of that table wait for the
-    import): when another session holds it for longer than ``BULK_LOCK_WAIT``, the indexes
-    stay and the write maintains them as usual. A rebuild that fails (a duplicate) raises, and
-    the import's savepoint rolls the drop back with the rest."""
+    Only with ``bulk``: the row triggers off (``_row_checks_off``; PostgreSQL rebuilds no
+    index of a table with row events pending) and not in a preview. The drop needs the table
+    to itself (``ACCESS EXCLUSIVE`` until commit: other sessions' reads of that table wait
+    for the import): when another session holds it for longer than ``BULK_LOCK_WAIT``, the
+    indexes stay and the write maintains them as usual. A rebuild that fails (a duplicate)
+    raises, and the import's savepoint rolls the drop back with the rest."""
     rebuild: list[str] = []
-    if sql.bulk and rows >= BULK_MIN_ROWS and _count_up_to(sql, table, rows + 1) <= rows:
-        rebuild = _drop_secondary_indexes(sql, table)
+    if bulk and rows >= BULK_MIN_ROWS:
+        held = sql.one(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT %s) x", [rows + 1])
+        if held <= rows:
+            rebuild = _drop_secondary_indexes(sql, table)
     yield
     if rebuild:
-        memory = sql.one("SELECT current_setting('maintenance_work_mem')")
-        sql("SELECT set_config('maintenance_work_mem', '256MB', true)")
-        for statement in rebuild:
-            sql.cursor.execute(statement)
-        sql("SELECT set_config('maintenance_work_mem', %s, true)", [memory])
+        with _local_setting(sql, "maintenance_work_mem", "256MB"):
+            for statement in rebuild:
+                sql.cursor.execute(statement)
 
 
 def _drop_secondary_indexes(sql: _Sql, table: str) -> list[str]:
@@ -369,16 +373,14 @@ def _drop_secondary_indexes(sql: _Sql, table: str) -> list[str]:
     The first table is waited for up to ``BULK_LOCK_WAIT``; the next ones not at all
     (``NOWAIT``): a session reading them may be waiting for the table this import holds, and
     waiting for each other would end in a deadlock error for that session."""
-    timeout = sql.one("SELECT current_setting('lock_timeout')")
     rebuild = []
     try:
         with transaction.atomic():  # nothing stays locked or dropped when a step fails
             if sql.holds_table:
                 sql(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE NOWAIT")
             else:
-                sql("SELECT set_config('lock_timeout', %s, true)", [BULK_LOCK_WAIT])
-                sql(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
-                sql("SELECT set_config('lock_timeout', %s, true)", [timeout])
+                with _local_setting(sql, "lock_timeout", BULK_LOCK_WAIT):
+                    sql(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
             found = sql(
                 """
                 SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), c.conname,
@@ -463,7 +465,7 @@ def _insert_customers(sql: _Sql, params: dict) -> None:
     )
 
 
-def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
+def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) -> int:
     store = ctx.store
     zone = store.time_zone
     params = {"store": store.pk, "zone": zone}
@@ -507,19 +509,19 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
             select += f", NULL::{'text' if name == 'sku_code' else 'numeric'} AS {name}"
     # The store's time zone for this statement only (``_typed``): Django reads every
     # timestamp it fetches as UTC, so the session's stays UTC for everything else.
-    session_zone = sql.one("SELECT current_setting('timezone')")
-    sql("SELECT set_config('timezone', %(zone)s, true)", params)
-    sql(
-        f"""
-        CREATE TEMP TABLE imp_rows__ AS
-        SELECT rn + 1 AS rn, {select}, {" OR ".join(f"({b})" for b in bad) or "false"} AS bad
-        FROM (SELECT rn, {values} FROM (
-            SELECT x.*, {read} FROM (SELECT rn, {trimmed} FROM imp_raw__ OFFSET 0) x OFFSET 0
-        ) c OFFSET 0) v
-        """,
-        params,
-    )
-    sql("SELECT set_config('timezone', %s, true)", [session_zone])
+    with _local_setting(sql, "timezone", zone):
+        sql(
+            f"""
+            CREATE TEMP TABLE imp_rows__ AS
+            SELECT rn + 1 AS rn, {select},
+                   {" OR ".join(f"({b})" for b in bad) or "false"} AS bad
+            FROM (SELECT rn, {values} FROM (
+                SELECT x.*, {read} FROM (SELECT rn, {trimmed} FROM imp_raw__ OFFSET 0) x
+                OFFSET 0
+            ) c OFFSET 0) v
+            """,
+            params,
+        )
     if bad and sql.one("SELECT EXISTS (SELECT 1 FROM imp_rows__ WHERE bad)"):
         raise Fallback("cells outside the canonical forms")
     sql("ALTER TABLE imp_rows__ DROP COLUMN bad")
@@ -640,12 +642,12 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
     # From here to the end of the writes, the per-row foreign-key triggers are off when the
     # database lets this session turn them off; ``_check_references`` does their work.
     checks_off = _row_checks_off(sql)
-    # Indexes built after the rows only with the triggers off: a row trigger's pending event
-    # would forbid the rebuild.
-    sql.bulk = sql.bulk and bool(checks_off)
+    # Indexes built after the rows only with the triggers off (a row trigger's pending event
+    # would forbid the rebuild) and not in a preview (it would lock the tables for nothing).
+    bulk = bool(checks_off) and not preview
     sql("CREATE TEMP TABLE imp_newcust__ (id bigint)")
     if missing:
-        with _indexes_built_after(sql, customer, missing):
+        with _indexes_built_after(sql, customer, missing, bulk=bulk):
             _insert_customers(sql, params)
         ctx.extra["customers_created"] += missing
     progress(60)
@@ -690,17 +692,17 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
         params,
     ).rowcount
     sql(f"DROP {'VIEW' if one_row_per_order else 'TABLE'} imp_first__")
-    # New orders, with the ids drawn above: a plain INSERT (no ON CONFLICT, which costs a
-    # speculative insertion per row); an order another session inserted meanwhile breaks the
-    # unique key and the Python path takes the file. Changed orders are updated in place.
-    # (Rows go in as the staging tables hold them, in the file's order: no sort.)
     # (New orders counted only when there may be enough of them for a first load.)
     new_orders = (
         sql.one("SELECT count(*) FROM imp_ord__ WHERE old_id IS NULL")
         if orders >= BULK_MIN_ROWS
         else 0
     )
-    with _indexes_built_after(sql, order, new_orders):
+    # New orders, with the ids drawn above: a plain INSERT (no ON CONFLICT, which costs a
+    # speculative insertion per row); an order another session inserted meanwhile breaks the
+    # unique key and the Python path takes the file. Changed orders are updated in place.
+    # (Rows go in as the staging tables hold them, in the file's order: no sort.)
+    with _indexes_built_after(sql, order, new_orders, bulk=bulk):
         sql(
             f"""
             INSERT INTO {order} (id, store_id, number, {fields})
@@ -754,7 +756,7 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress) -> int:
     ).rowcount
     # Written: every line of a new order, and the lines of the existing orders whose lines
     # changed (at least as many lines as orders in imp_changed).
-    with _indexes_built_after(sql, line, rewritten):
+    with _indexes_built_after(sql, line, rewritten, bulk=bulk):
         if sql.one("SELECT EXISTS (SELECT 1 FROM imp_changed__ WHERE old_id IS NOT NULL)"):
             sql(
                 f"""
