@@ -14,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 
 from analytics.imports import fastpath
 from analytics.models import ImportStatus, Order, OrderLine, Refund
+from catalog.models import Sku
 from opsdesk.models import AuditEntry
 from tests.conftest import second_connection
 from tests.factories import CustomerFactory, SkuFactory, StoreFactory
@@ -66,17 +67,19 @@ CORRECTED = (
 )
 
 
+def shop(slug: str):
+    """A store with the SKUs GT-1 and CUP-1 and the existing customer old-1 of the files."""
+    store = StoreFactory(slug=slug, time_zone="Asia/Shanghai")
+    SkuFactory(store=store, code="GT-1", title="Green tea", cost=D("8.00"))
+    SkuFactory(store=store, code="CUP-1", title="Cup", cost=D("4.00"))
+    CustomerFactory(store=store, external_id="old-1", name="Old")
+    return store
+
+
 @pytest.fixture
 def stores():
     """Two stores with the same SKUs and the same existing customer."""
-    made = []
-    for slug in ("fast", "slow"):
-        store = StoreFactory(slug=f"fp-{slug}", time_zone="Asia/Shanghai")
-        SkuFactory(store=store, code="GT-1", title="Green tea", cost=D("8.00"))
-        SkuFactory(store=store, code="CUP-1", title="Cup", cost=D("4.00"))
-        CustomerFactory(store=store, external_id="old-1", name="Old")
-        made.append(store)
-    return made
+    return [shop("fp-fast"), shop("fp-slow")]
 
 
 @pytest.fixture
@@ -332,17 +335,24 @@ def test_a_quote_inside_an_unquoted_cell_is_read_as_python_reads_it(both, stores
     assert Customer.objects.get(store=stores[0], external_id="new-1").name == 'Ann "A" Lee'
 
 
+CHUNK = 4 * 1024 * 1024  # what the byte scans read at a time
+
+
+def lines_past_a_chunk() -> bytearray:
+    """Plain lines running a little past the first 4 MiB the byte scans read."""
+    return bytearray(b"abcdefghi\n" * (CHUNK // 10 + 2))
+
+
 @pytest.mark.parametrize("at", [-2, -1, 0, 1])
 def test_a_stray_quote_is_found_across_the_read_chunks(tmp_path, at):
     """``_stray_quote`` reads 4 MiB at a time and searches only chunks with a quote: a quote
     inside a cell is found at and around a chunk boundary, quoted cells are not stray."""
-    chunk = 4 * 1024 * 1024
-    body = bytearray(b"abcdefghi\n" * (chunk // 10 + 2))
+    body = lines_past_a_chunk()
     quoted = b'"a,b",c\n'
     clean = tmp_path / "clean.csv"
     clean.write_bytes(quoted + bytes(body) + quoted)
     assert not fastpath._stray_quote(str(clean), ",")
-    position = chunk + at
+    position = CHUNK + at
     body[position - 1 : position + 2] = b'x"y'
     stray = tmp_path / "stray.csv"
     stray.write_bytes(bytes(body))
@@ -378,9 +388,8 @@ def test_cells_with_edge_spaces_are_found(tmp_path, row, edge):
 
 
 def test_an_edge_space_is_found_across_the_read_chunks(tmp_path):
-    chunk = 4 * 1024 * 1024
-    body = bytearray(b"abcdefghi\n" * (chunk // 10 + 2))
-    body[chunk - 1 : chunk + 1] = b" ,"  # the space ends one chunk, the delimiter starts the next
+    body = lines_past_a_chunk()
+    body[CHUNK - 1 : CHUNK + 1] = b" ,"  # the space ends one chunk, the delimiter starts the next
     path = tmp_path / "file.csv"
     path.write_bytes(bytes(body))
     assert fastpath._edge_space(str(path), ",")
@@ -601,10 +610,8 @@ def test_a_sku_another_session_deletes_during_the_import_is_caught(run_import, m
     the rows of the missing SKU; nothing is written. (With the per-row triggers on, the
     commit would have failed instead.)"""
     _postgresql_only()
-    store = StoreFactory(slug="fp-race", time_zone="Asia/Shanghai")
-    SkuFactory(store=store, code="GT-1", title="Green tea", cost=D("8.00"))
-    cup = SkuFactory(store=store, code="CUP-1", title="Cup", cost=D("4.00"))
-    CustomerFactory(store=store, external_id="old-1", name="Old")
+    store = shop("fp-race")
+    cup = Sku.objects.get(store=store, code="CUP-1")
     real = fastpath._check_references
 
     def delete_then_check(sql, params, **kwargs):
@@ -629,10 +636,8 @@ def test_an_order_another_session_inserts_during_the_import_is_updated(run_impor
     inserts it: the insert breaks the unique key, the fast path steps back and the Python
     path updates A2 with the file's values (7 created, 1 updated)."""
     _postgresql_only()
-    store = StoreFactory(slug="fp-race-order", time_zone="Asia/Shanghai")
-    SkuFactory(store=store, code="GT-1", title="Green tea", cost=D("8.00"))
-    SkuFactory(store=store, code="CUP-1", title="Cup", cost=D("4.00"))
-    old = CustomerFactory(store=store, external_id="old-1", name="Old")
+    store = shop("fp-race-order")
+    old = Customer.objects.get(store=store, external_id="old-1")
     real = fastpath._Sql.__call__
 
     def insert_first(self, sql, params=None):
@@ -822,10 +827,7 @@ def test_a_table_another_session_is_reading_keeps_its_indexes(run_import, monkey
     nobody holds. Holding the customers table by then, it does not wait at all for the
     orders (``NOWAIT``): the other session might be waiting for the customers."""
     _postgresql_only()
-    store = StoreFactory(slug="fp-busy", time_zone="Asia/Shanghai")
-    SkuFactory(store=store, code="GT-1", title="Green tea", cost=D("8.00"))
-    SkuFactory(store=store, code="CUP-1", title="Cup", cost=D("4.00"))
-    CustomerFactory(store=store, external_id="old-1", name="Old")
+    store = shop("fp-busy")
     seen = _rebuilt(monkeypatch)
     monkeypatch.setattr(fastpath, "BULK_LOCK_WAIT", "200ms")
     locks: list[str] = []
