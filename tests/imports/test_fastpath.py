@@ -396,6 +396,64 @@ def test_an_edge_space_is_found_across_the_read_chunks(tmp_path):
     assert not fastpath._edge_space(str(path), ";")
 
 
+@pytest.mark.parametrize(
+    "row, odd",
+    [
+        ("A1,c1,Ann O'Neil,2026-10-01 10:00:00,a=b\n", False),  # inside cells only
+        ('A1,c1,"Ann, Lee",x\n', False),
+        ("A1,c1,=x,y\n", True),
+        ("A1,c1,x=,y\n", True),
+        ("=A1,c1\n", True),
+        ("A1,c1,'x\n", True),
+        ("A1,c1,x'\r\n", True),
+        ('A1,c1,"=x"\n', True),
+        ("A1, =x,y\n", True),  # the trim uncovers it
+        ("A1,c1,x =\n", True),
+        ('A1,"Ann ""A"" Lee",x\n', True),  # a quote inside a quoted cell
+        ("A1,c1,Ann\u3000,x\n", True),  # odd spaces: anywhere
+        ("A1,c1,An\u00a0n,x\n", True),
+        ("A1,c1,Ann\x1f,x\n", True),
+        ("A1,c1,x=", True),  # the file's last cell, no newline after it
+    ],
+)
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
+def test_cells_python_reads_differently_are_found(tmp_path, row, odd, encoding):
+    """``_odd_cells`` tells whether a cell may hold a quote or start or end with ``=``, ``'``
+    or an odd space: if not, the fast path skips those checks of every text cell."""
+    text = "n,c,t\n" + "B1,c2,2026-10-01 10:00:00\n" + row
+    try:
+        data = text.encode(encoding)
+    except UnicodeEncodeError:  # (no such character in GBK: it cannot be in a GBK file)
+        pytest.skip(f"{row!r} in {encoding}")
+    path = tmp_path / "file.csv"
+    path.write_bytes(data)
+    assert fastpath._odd_cells(str(path), ",", encoding) is odd
+
+
+def test_an_odd_cell_is_found_across_the_read_chunks(tmp_path):
+    for at, odd in ((CHUNK - 1, b",="), (CHUNK - 2, "\u3000".encode()), (CHUNK - 1, b'""')):
+        body = lines_past_a_chunk()
+        body[at : at + len(odd)] = odd
+        path = tmp_path / "file.csv"
+        path.write_bytes(bytes(body))
+        assert fastpath._odd_cells(str(path), ",", "utf-8"), odd
+
+
+def test_cells_python_reads_differently_through_both_paths(both, stores):
+    """A leading apostrophe, ``="..."``, an ideographic space, a quote in a name: the fast
+    path's checks see them, and both paths read the same."""
+    for content in (
+        ORDERS.replace("Ann,", "'Ann,"),
+        ORDERS.replace("A1,new-1,Ann,", 'A1,new-1, ="Ann",'),
+        ORDERS.replace("Ann,", "Ann\u3000,"),
+        ORDERS.replace("Ann,", '"Ann ""A"" Lee",'),
+        ORDERS.replace(",search,", ",search\u00a0,"),
+    ):
+        fast, slow, _took = both(content)
+        assert outcome(fast) == outcome(slow), content
+        assert snapshot(stores[0]) == snapshot(stores[1])
+
+
 def test_padded_cells_through_both_paths(both, stores):
     """Spaces and tabs around cells (typed and text, quoted or not): the fast path trims them
     as Python does and takes the file."""
@@ -686,6 +744,34 @@ def test_one_row_per_order_with_a_number_twice_gives_the_same_report(both, store
     assert outcome(fast) == outcome(slow) and fast.status == ImportStatus.REJECTED
     assert [(e["row"], e["column"]) for e in fast.errors] == [(8, "order_number")]
     assert not Order.objects.filter(store__in=stores).exists()
+
+
+def test_one_row_per_order_with_an_existing_number_twice_gives_the_same_report(both, stores):
+    """The same file into stores that hold its orders already: the two rows numbered A1 are
+    one existing order (not the unique key's to catch): the fast path finds it and passes."""
+    fast, slow, took = both(ONE_ROW_PER_ORDER)
+    expect_fast_path(took)
+    before = snapshot(stores[0])
+    fast, slow, took = both(ONE_ROW_PER_ORDER.replace("A7,new-4", "A1,new-4"))
+    assert not took
+    assert outcome(fast) == outcome(slow) and fast.status == ImportStatus.REJECTED
+    assert [(e["row"], e["column"]) for e in fast.errors] == [(8, "order_number")]
+    assert snapshot(stores[0]) == before == snapshot(stores[1])
+
+
+def test_one_row_per_order_with_a_number_twice_in_a_first_load(both, stores, monkeypatch):
+    """Two new orders numbered A1 with the orders' unique key dropped for a first load: its
+    rebuild fails, the savepoint takes everything back and the Python path reports the row."""
+    _postgresql_only()
+    _check_the_fixtures_rows()
+    before = _indexes()
+    seen = _rebuilt(monkeypatch)
+    fast, slow, took = both(ONE_ROW_PER_ORDER.replace("A7,new-4", "A1,new-4"))
+    assert not took and (BULK_TABLES[1], 4) in seen
+    assert outcome(fast) == outcome(slow) and fast.status == ImportStatus.REJECTED
+    assert [(e["row"], e["column"]) for e in fast.errors] == [(8, "order_number")]
+    assert not Order.objects.filter(store__in=stores).exists()
+    assert _indexes() == before
 
 
 # --- A first load: the indexes built after the rows -----------------------------------------
