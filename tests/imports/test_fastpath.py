@@ -535,6 +535,17 @@ def test_encodings_and_delimiters_through_both_paths(both, stores, encoding, del
     assert ("new-1", "安妮", "", "unknown", 80) in snapshot(stores[0])["customers"]
 
 
+def test_a_gbk_file_with_a_pipe_delimiter_goes_through_the_python_path(both, stores):
+    """``億`` is 0x83 0x7C in GBK: its second byte is a ``|``, which the fast path's byte
+    scans would take for a delimiter (here: before a quote, so a stray quote goes unseen)."""
+    text = ORDERS.replace("Ann,", '億"Ann",').replace(",", "|")
+    assert "億".encode("gbk")[1:] == b"|"
+    fast, slow, took = both(text.encode("gbk"))
+    assert not took
+    assert outcome(fast) == outcome(slow) and fast.created == 8
+    assert snapshot(stores[0]) == snapshot(stores[1])
+
+
 @pytest.mark.parametrize(
     "when, fast_path",
     [
