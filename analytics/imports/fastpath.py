@@ -3,9 +3,10 @@ table and checked, converted and written with a handful of set-based SQL stateme
 
 Contract (what makes it safe to have two paths):
 
-- It is only tried on PostgreSQL, for CSV files (UTF-8, UTF-8 with BOM, GBK, GB18030) of kind
-  ``orders`` whose preset has no fill-down, joined or skipped columns (the generic template;
-  platform exports with those go through the Python path).
+- It is only tried on PostgreSQL, for CSV files (UTF-8, UTF-8 with BOM, GBK, GB18030; the
+  two last not with a ``|`` delimiter) of kind ``orders`` whose preset has no fill-down,
+  joined or skipped columns (the generic template; platform exports with those go through
+  the Python path).
 - It writes only files that the Python path (``services.RowParser`` + ``kinds.OrdersWriter``)
   would import WITHOUT a problem, and then writes exactly what that path writes (same orders,
   lines, refunds, created customers, counts, stale days). It accepts only the canonical cell
