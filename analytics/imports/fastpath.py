@@ -234,7 +234,8 @@ def run(
                 # Dates read and written as ISO (``_typed``), for the fast path only.
                 with _local_setting(sql, "datestyle", "ISO, YMD"):
                     rows = _run(sql, path, table, preset, columns, ctx, progress, preview)
-                for name in ("raw", "rows", "missing", "newcust", "ord", "lines", "refunds"):
+                names = ("raw", "rows", "skus", "missing", "newcust", "ord", "lines", "refunds")
+                for name in names:
                     sql(f"DROP TABLE IF EXISTS imp_{name}__")
             return rows
     except DatabaseError as error:
@@ -344,6 +345,13 @@ def _typed(kind: str, source: str, cell: str, parsed: str) -> tuple[str, str]:
 
 
 _TRIGGERED = (Customer, Order, OrderLine, Refund)
+#: An order's first row that breaks a rule of the writer (SQL over ``imp_rows``' columns).
+_BAD_ORDER = """
+    customer_id IS NULL OR created_at IS NULL OR status IS NULL OR paid_amount IS NULL
+    OR paid_at < created_at OR paid_amount < 0 OR goods_amount < 0 OR discount_amount < 0
+    OR shipping_amount < 0 OR refund_amount < 0 OR coalesce(refund_amount, 0) > paid_amount
+    OR (coalesce(refund_amount, 0) > 0 AND paid_at IS NULL)
+"""
 
 
 def _row_checks_off(sql: _Sql) -> str:
@@ -474,7 +482,7 @@ def _check_references(sql: _Sql, params: dict, *, refunds: bool) -> None:
     )
     wanted = {
         store: "SELECT %(store)s::bigint",
-        sku: "SELECT DISTINCT sku_id FROM imp_lines__",
+        sku: "SELECT id FROM imp_skus__",  # (every SKU the file names)
         customer: """
             SELECT DISTINCT customer_id FROM imp_ord__ o
             WHERE (old_id IS NULL OR fields_changed)
@@ -603,8 +611,8 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
     # Every cell in its canonical form (``bad``); orders numbered on every row, rows of one
     # order consecutive; lines complete. (One scan.)
     checks = sql(
-        """
-        SELECT count(*) FILTER (WHERE bad),
+        f"""
+        SELECT count(*) FILTER (WHERE bad), count(*) FILTER (WHERE {_BAD_ORDER}),
                count(*) FILTER (WHERE order_number IS NULL),
                count(*) FILTER (WHERE order_number IS DISTINCT FROM prev),
                count(*),
@@ -615,7 +623,7 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
         FROM (SELECT *, lag(order_number) OVER (ORDER BY rn) AS prev FROM imp_rows__) r
         """
     ).fetchone()
-    bad_cells, nulls, runs, count, lines_without_sku, bad_lines = checks
+    bad_cells, bad_orders, nulls, runs, count, lines_without_sku, bad_lines = checks
     if bad_cells:
         raise Fallback("cells outside the canonical forms")
     if nulls or lines_without_sku or bad_lines:
@@ -645,27 +653,25 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
         ).rowcount
         if orders != runs:
             raise Fallback("the rows of an order are not consecutive")
-    if sql.one(
-        """
-        SELECT EXISTS (SELECT 1 FROM imp_first__ WHERE customer_id IS NULL
-            OR created_at IS NULL OR status IS NULL OR paid_amount IS NULL
-            OR paid_at < created_at OR paid_amount < 0 OR goods_amount < 0
-            OR discount_amount < 0 OR shipping_amount < 0 OR refund_amount < 0
-            OR coalesce(refund_amount, 0) > paid_amount
-            OR (coalesce(refund_amount, 0) > 0 AND paid_at IS NULL))
-        """
+    # (One row per order: every row is a first row, counted with the checks above.)
+    if (
+        bad_orders
+        if one_row_per_order
+        else sql.one(f"SELECT EXISTS (SELECT 1 FROM imp_first__ WHERE {_BAD_ORDER})")
     ):
         raise Fallback("an order field")
-    # SKUs must exist (this path only serves presets that reject missing SKUs).
-    if sql.one(
+    # The SKUs the lines name, each once; all must exist (this path only serves presets that
+    # reject missing SKUs).
+    sql(
         f"""
-        SELECT EXISTS (SELECT 1 FROM (SELECT DISTINCT sku_code FROM imp_rows__
-            WHERE sku_code IS NOT NULL) w
-            WHERE NOT EXISTS (SELECT 1 FROM {Sku._meta.db_table} s
-                WHERE s.store_id = %(store)s AND s.code = w.sku_code))
+        CREATE TEMP TABLE imp_skus__ AS
+        SELECT w.code, s.id, s.cost
+        FROM (SELECT DISTINCT sku_code AS code FROM imp_rows__ WHERE sku_code IS NOT NULL) w
+        LEFT JOIN {Sku._meta.db_table} s ON s.store_id = %(store)s AND s.code = w.code
         """,
         params,
-    ):
+    )
+    if sql.one("SELECT EXISTS (SELECT 1 FROM imp_skus__ WHERE id IS NULL)"):
         raise Fallback("a SKU missing")
     customer = Customer._meta.db_table
     # The customers to create, each with the name on the first row naming it (as the Python
@@ -790,7 +796,7 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
     # Lines: an order with lines in the file gets exactly those (identical ones left alone).
     # One row per order: a view of the orders' own lines (read three times, each a scan of
     # the orders with a look-up among the store's SKUs: cheaper than a copy of every line).
-    skus = f"JOIN {Sku._meta.db_table} s ON s.store_id = {int(store.pk)} AND s.code = r.sku_code"
+    skus = "JOIN imp_skus__ s ON s.code = r.sku_code"
     if one_row_per_order:
         source, owner = f"imp_ord__ r {skus}", "r"
     else:

@@ -748,6 +748,29 @@ def test_one_row_per_order_through_both_paths(both, stores):
     assert Order.objects.get(store=stores[0], number="A1").goods_amount == D("60.00")
 
 
+@pytest.mark.parametrize(
+    "change, bad, row",
+    [
+        ("45.00,5.00,", "45.00,50.00,", 7),  # A6: more refunded than paid
+        (
+            "00:00,,created,search,,,,15.00,,,",
+            "00:00,,created,search,,,,15.00,5.00,,",
+            5,
+        ),  # A4: refunded, never paid
+        ("direct,,,,50.00,", "direct,,,,,", 3),  # A2: no paid amount
+        ("2026-10-02 12:10:00", "2026-10-02 11:10:00", 6),  # A5: paid before created
+    ],
+)
+def test_one_row_per_order_with_a_bad_order_gives_the_same_report(both, stores, change, bad, row):
+    """Every row is an order's first row: the order rules are checked with the row checks."""
+    assert ONE_ROW_PER_ORDER.count(change) == 1
+    fast, slow, took = both(ONE_ROW_PER_ORDER.replace(change, bad))
+    assert not took
+    assert outcome(fast) == outcome(slow) and fast.status == ImportStatus.REJECTED
+    assert [e["row"] for e in fast.errors] == [row]
+    assert not Order.objects.filter(store__in=stores).exists()
+
+
 def test_one_row_per_order_with_a_number_twice_gives_the_same_report(both, stores):
     """A7's row numbered A1 again: every order is one row, but A1 is not consecutive."""
     fast, slow, took = both(ONE_ROW_PER_ORDER.replace("A7,new-4", "A1,new-4"))
