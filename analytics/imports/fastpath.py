@@ -134,6 +134,37 @@ def _edge_space(path: str, delimiter: str) -> bool:
     return part[-1:] in (b" ", b"\t") or part[-2:] in (b'\n"', b'\r"')
 
 
+def _line_starts(path: str, delimiter: str) -> tuple[bool, bool]:
+    """What the lines of the file at ``path`` may start with: whether a line is just ``\\.``,
+    and whether a line may be blank.
+
+    ``\\.`` alone on a line ends the data of PostgreSQL's COPY, in CSV too: the rows after it
+    would be dropped without a word, so such a file goes to the Python path. A blank line
+    (every cell empty or spaces; the Python path skips it) starts with a delimiter, a space
+    or another blank, a quote, a line end or a byte beyond ASCII: when no line does, the
+    fast path skips deleting blank rows. Conservative (a line end inside a quoted cell counts
+    too); byte searches only."""
+    firsts = [
+        delimiter.encode(),
+        b'"',
+        b"\r",
+        b"\n",
+        *(bytes([b]) for b in b" \t\v\f\x1c\x1d\x1e\x1f"),
+    ]
+    starts = [end + first for end in (b"\n", b"\r") for first in firsts if end + first != b"\r\n"]
+    beyond = re.compile(rb"[\r\n][\x80-\xff]")
+    marks = [start + b"\\." + end for start in (b"\n", b"\r") for end in (b"\n", b"\r")]
+    marker = blank = False
+    part = b""
+    for part in _windows(path, 3):
+        marker = marker or (b"\\." in part and any(mark in part for mark in marks))
+        blank = blank or any(start in part for start in starts)
+        blank = blank or (not part.isascii() and beyond.search(part) is not None)
+        if marker and blank:
+            break
+    return marker or part.endswith((b"\n\\.", b"\r\\.")), blank
+
+
 def _odd_cells(path: str, delimiter: str, encoding: str) -> bool:
     """Whether a cell of the file may hold a quote or start or end with ``=``, ``'`` or one of
     the odd spaces: what ``_field_exprs`` otherwise checks in every text cell (the Python path
@@ -545,12 +576,18 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
     ).replace("__", sql.suffix)
     if _stray_quote(path, table.delimiter):
         raise Fallback("a quote inside an unquoted cell")
-    with open(path, "rb") as stream:
+    end_marker, blank_lines = _line_starts(path, table.delimiter)
+    if end_marker:
+        raise Fallback("a line that is just \\. (the end of COPY's data)")
+    # (The driver's own cursor: its errors, such as a row with fewer cells than the header,
+    # become Django's DatabaseError, which sends the file to the Python path.)
+    with open(path, "rb") as stream, connection.wrap_database_errors:
         sql.cursor.cursor.copy_expert(copy, stream, size=1024 * 1024)
     progress(30)
     # Rows Python skips (every cell blank); the others are numbered as the spreadsheet is.
-    blank = " AND ".join(f"coalesce(c{i}, '') ~ '^[[:space:]]*$'" for i in range(width))
-    sql(f"DELETE FROM imp_raw__ WHERE {blank}")
+    if blank_lines:
+        blank = " AND ".join(f"coalesce(c{i}, '') ~ '^[[:space:]]*$'" for i in range(width))
+        sql(f"DELETE FROM imp_raw__ WHERE {blank}")
     # One pass: each used cell trimmed once, read as its type once, checked against its
     # canonical form and converted, then the row's checks over the results (OFFSET 0 keeps
     # each level from being flattened into the next, which would repeat its expressions).

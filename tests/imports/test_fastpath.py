@@ -397,6 +397,67 @@ def test_an_edge_space_is_found_across_the_read_chunks(tmp_path):
 
 
 @pytest.mark.parametrize(
+    "body, marker, blank",
+    [
+        ("A1,c1,x\nA2,c2,y\n", False, False),
+        ("A1,c1,x\r\nA2,c2,y\r\n", False, False),  # CRLF line ends
+        ("A1,c1,x\rA2,c2,y\r", False, False),  # CR line ends
+        ("A1,c1,x\n\nA2,c2,y\n", False, True),
+        ("A1,c1,x\r\n\r\nA2,c2,y\r\n", False, True),
+        ("A1,c1,x\r\rA2,c2,y\r", False, True),
+        ("A1,c1,x\n,,\n", False, True),
+        ("A1,c1,x\n  ,\t,\n", False, True),
+        ('A1,c1,x\n"",,\n', False, True),
+        ("A1,c1,x\n\u3000,,\n", False, True),  # beyond ASCII: may be an odd space
+        ("A1,c1,x\n,,", False, True),  # the file's last line, no newline after it
+        ("A1,c1,x\n\\.\nA2,c2,y\n", True, False),
+        ("A1,c1,x\r\n\\.\r\nA2,c2,y\r\n", True, False),
+        ("A1,c1,x\n\\.", True, False),  # the last line
+        ("A1,c1,x\\.\nA2,c2,\\.\n", False, False),  # inside cells: data
+    ],
+)
+def test_line_starts(tmp_path, body, marker, blank):
+    """``_line_starts``: a line that is just ``\\.`` (COPY's end of data) and lines that may
+    be blank (the fast path deletes blank rows only if there may be some)."""
+    path = tmp_path / "file.csv"
+    path.write_bytes(("n,c,t\n" + body).encode())
+    assert fastpath._line_starts(str(path), ",") == (marker, blank)
+
+
+def test_a_line_that_ends_copys_data_goes_through_the_python_path(both, stores):
+    """``\\.`` alone on a line would end PostgreSQL's COPY there and drop the rows after it."""
+    content = ORDERS.replace("A5,old-1", "\\.\nA5,old-1")
+    fast, slow, took = both(content)
+    assert not took
+    assert outcome(fast) == outcome(slow)
+    assert snapshot(stores[0]) == snapshot(stores[1])
+
+
+def test_short_rows_go_through_the_python_path(both, stores):
+    """A row with fewer cells than the header (an empty line too) is an error to COPY: the
+    fast path's savepoint is rolled back and the Python path reads the file."""
+    for content in (ORDERS.replace("A5,old-1", "\nA5,old-1"), ORDERS + "A9,new-9\n"):
+        fast, slow, took = both(content)
+        assert not took
+        assert outcome(fast) == outcome(slow)
+        assert snapshot(stores[0]) == snapshot(stores[1])
+
+
+def test_blank_lines_through_both_paths(both, stores):
+    """Blank lines (skipped by the Python path): the fast path deletes them, and numbers the
+    rows as the spreadsheet does (errors name the same rows)."""
+    blank = "," * 19 + "\n" + " ," * 19 + "\t\n"  # (as wide as the header: COPY reads them)
+    content = ORDERS.replace("A5,old-1", blank + "A5,old-1")
+    fast, slow, took = both(content)
+    expect_fast_path(took)
+    assert outcome(fast) == outcome(slow) and fast.created == 8
+    assert snapshot(stores[0]) == snapshot(stores[1])
+    bad = content.replace("2026-10-02 12:10:00", "2026-10-02 11:10:00")  # A5 paid before created
+    fast, slow, took = both(bad)
+    assert outcome(fast) == outcome(slow) and fast.status == ImportStatus.REJECTED
+
+
+@pytest.mark.parametrize(
     "row, odd",
     [
         ("A1,c1,Ann O'Neil,2026-10-01 10:00:00,a=b\n", False),  # inside cells only
