@@ -647,17 +647,22 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
             raise Fallback("a local time repeated by a DST change")
     # Every cell in its canonical form (``bad``); orders numbered on every row, rows of one
     # order consecutive; lines complete. (One scan.)
+    # (Each row's checks worked out before the sort by row number, which then carries only
+    # the number and the answers: a sort of whole rows would not fit in memory.)
     checks = sql(
         f"""
-        SELECT count(*) FILTER (WHERE bad), count(*) FILTER (WHERE {_BAD_ORDER}),
+        SELECT count(*) FILTER (WHERE bad), count(*) FILTER (WHERE bad_order),
                count(*) FILTER (WHERE order_number IS NULL),
                count(*) FILTER (WHERE order_number IS DISTINCT FROM prev),
-               count(*),
-               count(*) FILTER (WHERE sku_code IS NULL AND (quantity IS NOT NULL
-                   OR unit_price IS NOT NULL OR unit_cost IS NOT NULL)),
-               count(*) FILTER (WHERE sku_code IS NOT NULL AND (quantity IS NULL
-                   OR unit_price IS NULL OR quantity < 1 OR unit_price < 0))
-        FROM (SELECT *, lag(order_number) OVER (ORDER BY rn) AS prev FROM imp_rows__) r
+               count(*), count(*) FILTER (WHERE line_without_sku),
+               count(*) FILTER (WHERE bad_line)
+        FROM (SELECT *, lag(order_number) OVER (ORDER BY rn) AS prev FROM (
+            SELECT rn, order_number, bad, ({_BAD_ORDER}) AS bad_order,
+                   sku_code IS NULL AND (quantity IS NOT NULL OR unit_price IS NOT NULL
+                       OR unit_cost IS NOT NULL) AS line_without_sku,
+                   sku_code IS NOT NULL AND (quantity IS NULL OR unit_price IS NULL
+                       OR quantity < 1 OR unit_price < 0) AS bad_line
+            FROM imp_rows__ OFFSET 0) f) r
         """
     ).fetchone()
     bad_cells, bad_orders, nulls, runs, count, lines_without_sku, bad_lines = checks
@@ -930,8 +935,8 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
             params,
         )
         touched_refunds = f"""
-            UNION SELECT {_quarter("old_refunded_at")},
-                         CASE WHEN amount > 0 THEN {_quarter("refunded_at")} END
+            UNION ALL SELECT NULL, {_quarter("old_refunded_at")},
+                   CASE WHEN amount > 0 THEN {_quarter("refunded_at")} END, NULL
             FROM imp_refunds__
         """
     _check_references(sql, params, refunds="refund_amount" in columns)
@@ -940,52 +945,55 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
     refunds_changed = (
         "OR i.id IN (SELECT order_id FROM imp_refunds__)" if "refund_amount" in columns else ""
     )
-    # Each order's outcome (a view: read three times, not worth a copy of every order).
-    sql(
+    # Each order's outcome; the local days of the times touched; the customers whose orders
+    # changed (their customer before the import differs only where the fields changed). One
+    # scan of the orders, grouped three ways at once.
+    # The days go through quarter hours (far fewer than times, one time zone conversion
+    # each): every offset in use is a whole number of quarter hours, so a quarter lies in one
+    # local day; its last instant is converted too, so an old local-mean-time offset could add
+    # the neighbouring day, never lose one. (An order's two quarters are grouped as a pair.)
+    changed = "outcome <> 'unchanged'"
+    summary = sql(
         f"""
-        CREATE TEMP VIEW imp_outcome__ AS
-        SELECT i.*, CASE WHEN i.old_id IS NULL THEN 'created'
-                         WHEN i.fields_changed
-                           OR i.id IN (SELECT order_id FROM imp_changed__) {refunds_changed}
-                         THEN 'updated' ELSE 'unchanged' END AS outcome
-        FROM imp_ord__ i
-        """
-    )
-    for outcome, n in sql("SELECT outcome, count(*) FROM imp_outcome__ GROUP BY outcome"):
-        ctx.count(outcome, n)
-    # The local days of the times touched, through their quarter hours (a few thousand, not a
-    # time zone conversion per time): every offset in use is a whole number of quarter hours,
-    # so a quarter lies in one local day; its last instant is converted too, so an old
-    # local-mean-time offset could add the neighbouring day, never lose one.
-    # (Each order's two quarters as a pair first: far fewer pairs than orders, one pass.)
-    days = sql(
-        f"""
-        WITH pairs AS (
-            SELECT {_quarter("created_at")} AS a, {_quarter("paid_at")} AS b FROM imp_outcome__
-            WHERE outcome <> 'unchanged'
-            UNION SELECT {_quarter("old_created_at")}, {_quarter("old_paid_at")} FROM imp_ord__
-            WHERE fields_changed
+        WITH touched AS (
+            SELECT outcome, CASE WHEN {changed} THEN {_quarter("created_at")} END AS a,
+                   CASE WHEN {changed} THEN {_quarter("paid_at")} END AS b,
+                   CASE WHEN {changed} THEN customer_id END AS c
+            FROM (SELECT i.*, CASE WHEN i.old_id IS NULL THEN 'created'
+                                   WHEN i.fields_changed
+                                     OR i.id IN (SELECT order_id FROM imp_changed__)
+                                     {refunds_changed}
+                                   THEN 'updated' ELSE 'unchanged' END AS outcome
+                  FROM imp_ord__ i OFFSET 0) o
+            UNION ALL SELECT NULL, {_quarter("old_created_at")}, {_quarter("old_paid_at")},
+                   old_customer_id FROM imp_ord__ WHERE fields_changed
             {touched_refunds}
+        ), grouped AS (
+            SELECT outcome, a, b, c, count(*) AS n, GROUPING(outcome) AS by_other,
+                   GROUPING(c) AS by_time
+            FROM touched GROUP BY GROUPING SETS ((outcome), (a, b), (c))
         ), quarters AS (
-            SELECT DISTINCT v.q FROM pairs p, LATERAL (VALUES (p.a), (p.b)) v (q)
-            WHERE v.q IS NOT NULL)
-        SELECT (q AT TIME ZONE %(zone)s)::date FROM quarters
-        UNION
-        SELECT ((q + interval '15 minutes' - interval '1 microsecond') AT TIME ZONE %(zone)s)::date
-        FROM quarters
+            SELECT DISTINCT v.q FROM grouped g, LATERAL (VALUES (g.a), (g.b)) v (q)
+            WHERE g.by_other = 1 AND g.by_time = 1 AND v.q IS NOT NULL)
+        SELECT outcome, n, NULL::bigint, NULL::date FROM grouped
+        WHERE by_other = 0 AND outcome IS NOT NULL
+        UNION ALL SELECT NULL, NULL, c, NULL FROM grouped WHERE by_time = 0 AND c IS NOT NULL
+        UNION ALL SELECT NULL, NULL, NULL, day FROM (
+            SELECT (q AT TIME ZONE %(zone)s)::date AS day FROM quarters
+            UNION
+            SELECT ((q + interval '15 minutes' - interval '1 microsecond')
+                    AT TIME ZONE %(zone)s)::date
+            FROM quarters) days
         """,
         params,
-    ).fetchall()
-    ctx.stale_days.update(day for (day,) in days)
-    # (An order's customer before the import differs only where its fields changed.)
-    buyers = sql(
-        """
-        SELECT customer_id FROM imp_outcome__ WHERE outcome <> 'unchanged'
-        UNION SELECT old_customer_id FROM imp_ord__ WHERE fields_changed
-        """
-    ).fetchall()
-    ctx.customers.update(customer_id for (customer_id,) in buyers)
-    sql("DROP VIEW imp_outcome__")
+    )
+    for outcome, n, customer_id, day in summary:
+        if outcome:
+            ctx.count(outcome, n)
+        elif customer_id is not None:
+            ctx.customers.add(customer_id)
+        else:
+            ctx.stale_days.add(day)
     if one_row_per_order:
         sql("DROP VIEW imp_lines__")
     sql("DROP TABLE imp_changed__")
