@@ -429,8 +429,10 @@ def _indexes_built_after(sql: _Sql, table: str, rows: int, *, bulk: bool) -> Ite
     write, in the same transaction: PostgreSQL's advice for loading a table ("Populating a
     Database"). Maintaining each index row by row costs several times the write itself;
     building it from the whole table after costs a sort, which is cheaper while the table is
-    at most twice the rows added. The primary key, constraints that foreign keys use and
-    indexes marked for CLUSTER or replica identity stay.
+    at most twice the rows added. Constraints that foreign keys use, indexes marked for
+    CLUSTER or replica identity and the primary key of a table that a foreign key points at
+    or a publication includes stay (``_primary_key_free``: the lines' goes, the orders' and
+    customers' stay).
 
     Only with ``bulk``: the row triggers off (``_row_checks_off``; PostgreSQL rebuilds no
     index of a table with row events pending) and not in a preview. The drop needs the table
@@ -451,8 +453,9 @@ def _indexes_built_after(sql: _Sql, table: str, rows: int, *, bulk: bool) -> Ite
 
 
 def _drop_secondary_indexes(sql: _Sql, table: str) -> list[str]:
-    """Lock ``table``, drop its secondary indexes and return the statements that build them
-    again exactly as they were; ``[]``, with nothing dropped, when the table is busy or has
+    """Lock ``table``, drop its secondary indexes (and its primary key where
+    ``_primary_key_free``) and return the statements that build them again exactly as they
+    were; ``[]``, with nothing dropped, when the table is busy or has
     row events of this transaction still to check (PostgreSQL alters no such table).
 
     The first table is waited for up to ``BULK_LOCK_WAIT``; the next ones not at all
@@ -473,13 +476,13 @@ def _drop_secondary_indexes(sql: _Sql, table: str) -> list[str]:
                 FROM pg_index i
                 LEFT JOIN pg_constraint c
                     ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid
-                WHERE i.indrelid = %s::regclass AND NOT i.indisprimary AND i.indisvalid
+                WHERE i.indrelid = %s::regclass AND (NOT i.indisprimary OR %s) AND i.indisvalid
                   AND i.indisready AND NOT i.indisclustered AND NOT i.indisreplident
                   AND NOT EXISTS (SELECT 1 FROM pg_constraint f
                                   WHERE f.contype = 'f' AND f.conindid = i.indexrelid)
                 ORDER BY 1
                 """,
-                [table],
+                [table, _primary_key_free(sql, table)],
             ).fetchall()
             for index, definition, constraint, constraint_definition in found:
                 # (Names from the catalogue: run as they are, without ``_Sql``'s suffix.)
@@ -496,6 +499,20 @@ def _drop_secondary_indexes(sql: _Sql, table: str) -> list[str]:
         return []
     sql.holds_table = True
     return rebuild
+
+
+def _primary_key_free(sql: _Sql, table: str) -> bool:
+    """Whether ``table``'s primary key may be dropped and built again like the other indexes:
+    no foreign key points at it (dropping it would take theirs too) and no publication
+    includes the table (logical replication identifies changed rows by it)."""
+    return not sql.one(
+        """
+        SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE contype = 'f' AND confrelid = %s::regclass)
+            OR EXISTS (SELECT 1 FROM pg_publication WHERE puballtables)
+            OR EXISTS (SELECT 1 FROM pg_publication_rel WHERE prrelid = %s::regclass)
+        """,
+        [table, table],
+    )
 
 
 def _check_references(sql: _Sql, params: dict, *, refunds: bool) -> None:

@@ -917,7 +917,8 @@ def _check_the_fixtures_rows() -> None:
 
 def test_a_first_load_builds_the_indexes_after_the_rows(both, stores, monkeypatch):
     """Into tables holding fewer rows than it adds, the import drops the secondary indexes and
-    unique constraints of customers, orders and lines and builds them after its writes: the
+    unique constraints of customers, orders and lines (and the lines' primary key) and builds
+    them after its writes: the
     rows are those of the Python path, and the indexes and constraints are back exactly as
     they were and enforced."""
     _postgresql_only()
@@ -929,8 +930,8 @@ def test_a_first_load_builds_the_indexes_after_the_rows(both, stores, monkeypatc
     assert outcome(fast) == outcome(slow) and fast.created == 8
     assert snapshot(stores[0]) == snapshot(stores[1])
     # customers: (store, external_id) and the member level; orders: number, paid, created,
-    # customer; lines: order and SKU.
-    assert seen == [(BULK_TABLES[0], 2), (BULK_TABLES[1], 4), (BULK_TABLES[2], 2)]
+    # customer; lines: order, SKU and the primary key (no foreign key points at the lines).
+    assert seen == [(BULK_TABLES[0], 2), (BULK_TABLES[1], 4), (BULK_TABLES[2], 3)]
     assert _indexes() == before
     assert all(valid for _name, _definition, valid, *_ in before)
     a1 = Order.objects.get(store=stores[0], number="A1")
@@ -939,6 +940,27 @@ def test_a_first_load_builds_the_indexes_after_the_rows(both, stores, monkeypatc
             store=stores[0], number="A1", customer=a1.customer, created_at=a1.created_at,
             status="created", goods_amount=1, paid_amount=1,
         )  # fmt: skip
+    line = OrderLine.objects.filter(store=stores[0]).first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        OrderLine.objects.create(
+            id=line.id, store=stores[0], order=a1, sku=line.sku, quantity=1, unit_price=1,
+            unit_cost=1,
+        )  # fmt: skip
+
+
+def test_a_published_table_keeps_its_primary_key(both, stores, monkeypatch):
+    """Logical replication identifies the rows of a published table by its primary key: a
+    first load keeps the lines' primary key when a publication includes the lines (and
+    still builds their other indexes after the rows)."""
+    _postgresql_only()
+    _check_the_fixtures_rows()
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE PUBLICATION test_fp_lines FOR TABLE {BULK_TABLES[2]}")
+    seen = _rebuilt(monkeypatch)
+    fast, slow, took = both(ORDERS)
+    assert took and outcome(fast) == outcome(slow)
+    assert snapshot(stores[0]) == snapshot(stores[1])
+    assert seen == [(BULK_TABLES[0], 2), (BULK_TABLES[1], 4), (BULK_TABLES[2], 2)]
 
 
 def test_a_table_with_row_checks_pending_keeps_its_indexes(both, stores, monkeypatch):
@@ -950,7 +972,7 @@ def test_a_table_with_row_checks_pending_keeps_its_indexes(both, stores, monkeyp
     fast, slow, took = both(ORDERS)
     assert took and outcome(fast) == outcome(slow)
     assert snapshot(stores[0]) == snapshot(stores[1])
-    assert seen == [(BULK_TABLES[0], 0), (BULK_TABLES[1], 4), (BULK_TABLES[2], 2)]
+    assert seen == [(BULK_TABLES[0], 0), (BULK_TABLES[1], 4), (BULK_TABLES[2], 3)]
 
 
 def test_a_table_holding_more_rows_than_the_import_adds_keeps_its_indexes(
@@ -1029,7 +1051,7 @@ def test_a_table_another_session_is_reading_keeps_its_indexes(run_import, monkey
         other.rollback()
         other.close()
     assert (run.status, run.created) == (ImportStatus.SUCCEEDED, 8)
-    assert dict(seen) == {BULK_TABLES[0]: 2, BULK_TABLES[1]: 0, BULK_TABLES[2]: 2}
+    assert dict(seen) == {BULK_TABLES[0]: 2, BULK_TABLES[1]: 0, BULK_TABLES[2]: 3}
     assert locks == [
         f"LOCK TABLE {BULK_TABLES[0]} IN ACCESS EXCLUSIVE MODE",
         f"LOCK TABLE {BULK_TABLES[1]} IN ACCESS EXCLUSIVE MODE NOWAIT",
