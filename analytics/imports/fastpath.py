@@ -813,23 +813,21 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
     sql(f"DROP {'VIEW' if one_row_per_order else 'TABLE'} imp_first__")
     if one_row_per_order:
         sql("DROP TABLE imp_rows__")  # (all in imp_ord now: its buffers are freed unwritten)
-        # A number on two rows apart (not consecutive: the Python path reports it): as new
-        # orders, the two break the unique key of (store, number) when they are written, or
-        # when it is built again after them; as an existing order, it is found here.
-        if sql.one(
-            "SELECT EXISTS (SELECT 1 FROM imp_ord__ WHERE old_id IS NOT NULL "
-            "GROUP BY old_id HAVING count(*) > 1)"
-        ):
-            raise Fallback("the rows of an order are not consecutive")
-    # (New orders counted only when there may be enough of them for a first load.)
-    new_orders, new_with_lines = (
-        sql(
-            "SELECT count(*) FILTER (WHERE old_id IS NULL), "
-            "count(*) FILTER (WHERE old_id IS NULL AND has_lines) FROM imp_ord__"
-        ).fetchone()
-        if orders >= BULK_MIN_ROWS
-        else (0, 0)
-    )
+    # The orders new, new with lines and changed; and, one row per order, a number on two rows
+    # apart (not consecutive: the Python path reports it): as new orders, the two break the
+    # unique key of (store, number) when they are written, or when it is built again after
+    # them; as an existing order, its old id is here twice. (One scan.)
+    twice = "count(old_id) - count(DISTINCT old_id)" if one_row_per_order else "0"
+    new_orders, new_with_lines, fields_changed, repeated = sql(
+        f"""
+        SELECT count(*) FILTER (WHERE old_id IS NULL),
+               count(*) FILTER (WHERE old_id IS NULL AND has_lines),
+               count(*) FILTER (WHERE fields_changed), {twice}
+        FROM imp_ord__
+        """
+    ).fetchone()
+    if repeated:
+        raise Fallback("the rows of an order are not consecutive")
     # New orders, with the ids drawn above: a plain INSERT (no ON CONFLICT, which costs a
     # speculative insertion per row); an order another session inserted meanwhile breaks the
     # unique key and the Python path takes the file. Changed orders are updated in place.
@@ -842,13 +840,16 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
             """,
             params,
         )
-        changed = sql(
-            f"""
+        changed = (
+            fields_changed
+            and sql(
+                f"""
             UPDATE {order} o SET {", ".join(f"{f} = i.{f}" for f in fields.split(", "))}
             FROM imp_ord__ i WHERE i.fields_changed AND o.id = i.old_id
             """
-        ).rowcount
-    if changed != sql.one("SELECT count(*) FROM imp_ord__ WHERE fields_changed"):
+            ).rowcount
+        )
+    if changed != fields_changed:
         raise Fallback("an order deleted meanwhile by another session")
     sql("ANALYZE imp_ord__")  # sizes for the planner (temporary tables have no statistics)
     progress(75)
