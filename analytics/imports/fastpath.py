@@ -732,6 +732,7 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
     )
     if sql.one("SELECT EXISTS (SELECT 1 FROM imp_skus__ WHERE id IS NULL)"):
         raise Fallback("a SKU missing")
+    sql("ANALYZE imp_skus__")  # (its size for the planner: a few SKUs, not a thousand)
     customer = Customer._meta.db_table
     # The customers to create, each with the name on the first row naming it (as the Python
     # path does), looked up while the customers' indexes are there.
