@@ -852,7 +852,9 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
         )
     if changed != fields_changed:
         raise Fallback("an order deleted meanwhile by another session")
-    sql("ANALYZE imp_ord__")  # sizes for the planner (temporary tables have no statistics)
+    # Sizes for the planner (temporary tables have no statistics); a small sample is enough.
+    with _local_setting(sql, "default_statistics_target", "10"):
+        sql("ANALYZE imp_ord__")
     progress(75)
     # Lines: an order with lines in the file gets exactly those (identical ones left alone).
     # One row per order: a view of the orders' own lines (read three times, each a scan of
