@@ -455,8 +455,8 @@ def _indexes_built_after(sql: _Sql, table: str, rows: int, *, bulk: bool) -> Ite
 def _drop_secondary_indexes(sql: _Sql, table: str) -> list[str]:
     """Lock ``table``, drop its secondary indexes (and its primary key where
     ``_primary_key_free``) and return the statements that build them again exactly as they
-    were; ``[]``, with nothing dropped, when the table is busy or has
-    row events of this transaction still to check (PostgreSQL alters no such table).
+    were; ``[]``, with nothing dropped, when the table is busy or has row events of this
+    transaction still to check (PostgreSQL alters no such table).
 
     The first table is waited for up to ``BULK_LOCK_WAIT``; the next ones not at all
     (``NOWAIT``): a session reading them may be waiting for the table this import holds, and
