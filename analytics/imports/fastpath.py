@@ -841,16 +841,15 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
             """,
             params,
         )
-        changed = (
-            fields_changed
-            and sql(
+        updated = 0
+        if fields_changed:
+            updated = sql(
                 f"""
-            UPDATE {order} o SET {", ".join(f"{f} = i.{f}" for f in fields.split(", "))}
-            FROM imp_ord__ i WHERE i.fields_changed AND o.id = i.old_id
-            """
+                UPDATE {order} o SET {", ".join(f"{f} = i.{f}" for f in fields.split(", "))}
+                FROM imp_ord__ i WHERE i.fields_changed AND o.id = i.old_id
+                """
             ).rowcount
-        )
-    if changed != fields_changed:
+    if updated != fields_changed:
         raise Fallback("an order deleted meanwhile by another session")
     # Sizes for the planner (temporary tables have no statistics); a small sample is enough.
     with _local_setting(sql, "default_statistics_target", "10"):
@@ -973,13 +972,13 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
     # each): every offset in use is a whole number of quarter hours, so a quarter lies in one
     # local day; its last instant is converted too, so an old local-mean-time offset could add
     # the neighbouring day, never lose one. (An order's two quarters are grouped as a pair.)
-    changed = "outcome <> 'unchanged'"
+    touched = "outcome <> 'unchanged'"
     summary = sql(
         f"""
         WITH touched AS (
-            SELECT outcome, CASE WHEN {changed} THEN {_quarter("created_at")} END AS a,
-                   CASE WHEN {changed} THEN {_quarter("paid_at")} END AS b,
-                   CASE WHEN {changed} THEN customer_id END AS c
+            SELECT outcome, CASE WHEN {touched} THEN {_quarter("created_at")} END AS a,
+                   CASE WHEN {touched} THEN {_quarter("paid_at")} END AS b,
+                   CASE WHEN {touched} THEN customer_id END AS c
             FROM (SELECT i.*, CASE WHEN i.old_id IS NULL THEN 'created'
                                    WHEN i.fields_changed
                                      OR i.id IN (SELECT order_id FROM imp_changed__)
