@@ -34,6 +34,7 @@ import re
 import zoneinfo
 from collections.abc import Callable, Iterator
 
+import numpy as np
 from django.db import DatabaseError, connection, transaction
 
 from analytics.models import ImportKind, Order, OrderLine, OrderStatus, Refund
@@ -104,32 +105,52 @@ def _stray_quote(path: str, delimiter: str) -> bool:
     return any(b'"' in part and pattern.search(part) for part in _windows(path, 2))
 
 
+def _bytes_table(values: bytes) -> np.ndarray:
+    """A look-up table of the 256 byte values: true for those in ``values``."""
+    table = np.zeros(256, dtype=bool)
+    table[list(values)] = True
+    return table
+
+
+def _around(a: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The bytes before and after the positions ``at`` of the byte array ``a``, for those
+    positions that have both (an end of a read chunk is seen whole in the next one: the chunks
+    of ``_windows`` overlap)."""
+    at = at[(at > 0) & (at < len(a) - 1)]
+    return a[at - 1], a[at + 1]
+
+
 def _edge_space(path: str, delimiter: str) -> bool:
     """Whether a cell may start or end with a space, tab, CR or LF (what ``_run`` trims
     otherwise): a space or tab next to a delimiter, a line end or a quote, a line end just
     inside a quoted cell's quotes, or a space ending the file. Conservative (such bytes
-    inside a quoted cell count too), and byte searches only, each only for the bytes a 4 MiB
-    chunk holds: a file without any (the usual export) saves the trim of every cell. A space,
-    tab, CR, LF, quote or delimiter is never part of a multibyte character in UTF-8, GBK or
-    GB18030."""
+    inside a quoted cell count too): a file without any (the usual export) saves the trim of
+    every cell. A space, tab, CR, LF, quote or delimiter is never part of a multibyte
+    character in UTF-8, GBK or GB18030.
+
+    Vectorised (numpy) over each 4 MiB chunk: the spaces and quotes are found once and their
+    neighbours looked up in tables. (A byte search per pair read the file a dozen times:
+    ~0.45 s of a 1,000,000-row file, against ~0.12 s.)"""
     d = delimiter.encode()
-    ends = (b"\n", b"\r")
+    spaces = [c for c in b" \t" if bytes([c]) != d]
+    ends = _bytes_table(b"\n\r")
+    beside = _bytes_table(d[:1] + b'\n\r"')  # next to a space at a cell's edge
+    opens = _bytes_table(d[:1] + b"\n\r")  # before a quote opening a cell
+    closes = _bytes_table(d[:1] + b"\n\r")  # after a quote closing a cell
     part = b""
     for part in _windows(path, 2):
-        quoted, cr = b'"' in part, b"\r" in part
-        for space in (b" ", b"\t"):
-            if space == d or space not in part:
-                continue
-            pairs = [d + space, space + d, b"\n" + space, space + b"\n"]
-            pairs += [space + b"\r"] if cr else []
-            pairs += [b'"' + space, space + b'"'] if quoted else []
-            if any(pair in part for pair in pairs):
+        a = np.frombuffer(part, dtype=np.uint8)
+        if any(bytes([c]) in part for c in spaces):
+            mask = a == spaces[0]
+            for c in spaces[1:]:
+                mask |= a == c
+            before, after = _around(a, np.flatnonzero(mask))
+            if beside[before].any() or beside[after].any():
                 return True
-        if quoted:
-            lines = ends if cr else ends[:1]
-            opening = [start + b'"' + n for start in (d, b"\n") for n in lines]
-            closing = [n + b'"' + e for n in lines for e in (d, *lines)]
-            if any(three in part for three in {*opening, *closing}):
+        if b'"' in part:
+            before, after = _around(a, np.flatnonzero(a == ord('"')))
+            # A line end just inside the quotes: opening ``,"\n``, closing ``\n",``.
+            if (opens[before] & ends[after]).any() or (ends[before] & closes[after]).any():
                 return True
     return part[-1:] in (b" ", b"\t") or part[-2:] in (b'\n"', b'\r"')
 
@@ -143,23 +164,24 @@ def _line_starts(path: str, delimiter: str) -> tuple[bool, bool]:
     (every cell empty or spaces; the Python path skips it) starts with a delimiter, a space
     or another blank, a quote, a line end or a byte beyond ASCII: when no line does, the
     fast path skips deleting blank rows. Conservative (a line end inside a quoted cell counts
-    too); byte searches only."""
-    firsts = [
-        delimiter.encode(),
-        b'"',
-        b"\r",
-        b"\n",
-        *(bytes([b]) for b in b" \t\v\f\x1c\x1d\x1e\x1f"),
-    ]
-    starts = [end + first for end in (b"\n", b"\r") for first in firsts if end + first != b"\r\n"]
-    beyond = re.compile(rb"[\r\n][\x80-\xff]")
+    too). The byte after each line end is looked up in a table (numpy, per 4 MiB chunk:
+    ~0.12 s of a 1,000,000-row file, where a byte search per two-byte start took ~1.8 s)."""
+    first = _bytes_table(delimiter.encode()[:1] + b'"\r\n \t\v\f\x1c\x1d\x1e\x1f')
+    first[0x80:] = True
     marks = [start + b"\\." + end for start in (b"\n", b"\r") for end in (b"\n", b"\r")]
     marker = blank = False
     part = b""
     for part in _windows(path, 3):
         marker = marker or (b"\\." in part and any(mark in part for mark in marks))
-        blank = blank or any(start in part for start in starts)
-        blank = blank or (not part.isascii() and beyond.search(part) is not None)
+        if not blank:
+            a = np.frombuffer(part, dtype=np.uint8)
+            for end in (b"\n", b"\r"):
+                if end in part:
+                    after = a[np.flatnonzero(a[:-1] == end[0]) + 1]
+                    starts = first[after]
+                    if end == b"\r":  # (CR LF is one line end)
+                        starts &= after != ord("\n")
+                    blank = blank or bool(starts.any())
         if marker and blank:
             break
     return marker or part.endswith((b"\n\\.", b"\r\\.")), blank

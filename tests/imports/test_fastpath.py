@@ -377,6 +377,7 @@ def test_a_stray_quote_is_found_across_the_read_chunks(tmp_path, at):
         ("A1,c1,x ", True),  # the file's last cell, no newline after it
         ('A1,"c1",x\r\nA2,"c2"\r\n', False),  # quoted cells ending lines
         ('A1,c1,"x\n"', True),  # the file's last quoted cell ends with a newline
+        ("A1,c1,x\r c2,y\r", True),  # a line ended by a CR alone
     ],
 )
 def test_cells_with_edge_spaces_are_found(tmp_path, row, edge):
@@ -422,6 +423,28 @@ def test_line_starts(tmp_path, body, marker, blank):
     path = tmp_path / "file.csv"
     path.write_bytes(("n,c,t\n" + body).encode())
     assert fastpath._line_starts(str(path), ",") == (marker, blank)
+
+
+@pytest.mark.parametrize("start", [b"\n", b"\r", b"\r\n"])
+def test_a_line_that_may_be_blank_is_found_across_the_read_chunks(tmp_path, start):
+    """The line end closes one 4 MiB chunk, the line's first byte opens the next."""
+    body = lines_past_a_chunk()
+    body[CHUNK - len(start) : CHUNK + 1] = start + b","
+    path = tmp_path / "file.csv"
+    path.write_bytes(bytes(body))
+    assert fastpath._line_starts(str(path), ",") == (False, True)
+    assert fastpath._line_starts(str(path), ";") == (False, False)
+
+
+def test_a_space_opening_a_line_after_a_cr_line_end_is_trimmed(both, stores):
+    """Lines ended by a CR alone (old Mac files): a space opening a line is a cell's edge
+    too, trimmed as the Python path trims it."""
+    content = ORDERS.replace("\nA5,", "\n A5,").replace("\n", "\r")
+    fast, slow, took = both(content)
+    expect_fast_path(took)
+    assert outcome(fast) == outcome(slow)
+    assert fast.status == "succeeded"
+    assert snapshot(stores[0]) == snapshot(stores[1])
 
 
 def test_a_line_that_ends_copys_data_goes_through_the_python_path(both, stores):
