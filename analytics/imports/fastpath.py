@@ -632,7 +632,12 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
     # each level from being flattened into the next, which would repeat its expressions).
     used = sorted(set(columns.values()))
     trim = "btrim(c{i}, E' \\t\\r\\n')" if _edge_space(path, table.delimiter) else "c{i}"
-    trimmed = ", ".join(f"NULLIF({trim.format(i=i)}, '') AS t{i}" for i in used)
+    # (An empty cell: NULL as COPY reads it unless quoted (``""``, which ``_odd_cells`` finds)
+    # or trimmed to nothing.)
+    empty = trim != "c{i}" or not plain
+    trimmed = ", ".join(
+        (f"NULLIF({trim.format(i=i)}, '')" if empty else f"c{i}") + f" AS t{i}" for i in used
+    )
     read = ", ".join(f"{expr} AS {name}" for name, expr in cells.items())
     values = ", ".join([*(f"{expr} AS {name}" for name, expr in exprs.items()), *cells])
     select = ", ".join(exprs)

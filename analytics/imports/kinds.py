@@ -323,6 +323,9 @@ class LineGrouping(Writer):
 
     def start(self, row: int, values: dict[str, Any]) -> PendingOrder | None:
         number = values["order_number"]
+        if number is None:  # (every row names its order: no row belongs to the one above)
+            self.ctx.fail(row, "order_number", "", _("Required."))
+            return None
         if self.current is not None and number == self.current.number:
             return self.current
         if number in self.seen:

@@ -436,6 +436,20 @@ def test_a_line_that_may_be_blank_is_found_across_the_read_chunks(tmp_path, star
     assert fastpath._line_starts(str(path), ";") == (False, False)
 
 
+@pytest.mark.parametrize("cell", ['""', '" "'])
+def test_a_quoted_empty_order_number_is_missing_as_in_the_python_path(both, stores, cell):
+    """COPY reads an unquoted empty cell as NULL but a quoted one as an empty string: the fast
+    path must not write an order numbered ``""`` where the Python path reports the row."""
+    content = ORDERS.replace("\nA4,new-3,", f"\n{cell},new-3,")
+    fast, slow, _took = both(content)
+    assert outcome(fast) == outcome(slow)
+    assert fast.status == "rejected"
+    assert [(e["row"], e["column"], e["reason"]) for e in fast.errors] == [
+        (6, "order_number", "Required.")
+    ]
+    assert snapshot(stores[0]) == snapshot(stores[1])
+
+
 def test_a_space_opening_a_line_after_a_cr_line_end_is_trimmed(both, stores):
     """Lines ended by a CR alone (old Mac files): a space opening a line is a cell's edge
     too, trimmed as the Python path trims it."""
