@@ -189,8 +189,8 @@ REBUILT: list[str] = []
 _drop = fastpath._drop_secondary_indexes
 
 
-def _recording_drop(sql, table):
-    rebuild = _drop(sql, table)
+def _recording_drop(sql, table, rows):
+    rebuild = _drop(sql, table, rows)
     if rebuild:
         REBUILT.append(f"{table} ({len(rebuild)})")
     return rebuild

@@ -451,10 +451,11 @@ def _indexes_built_after(sql: _Sql, table: str, rows: int, *, bulk: bool) -> Ite
     write, in the same transaction: PostgreSQL's advice for loading a table ("Populating a
     Database"). Maintaining each index row by row costs several times the write itself;
     building it from the whole table after costs a sort, which is cheaper while the table is
-    at most twice the rows added. Constraints that foreign keys use, indexes marked for
-    CLUSTER or replica identity and the primary key of a table that a foreign key points at
-    or a publication includes stay (``_primary_key_free``: the lines' goes, the orders' and
-    customers' stay).
+    at most twice the rows added. Indexes marked for CLUSTER or replica identity stay, and
+    so does the primary key of a table that a publication includes or that foreign keys of
+    other tables than the import's own, or of large tables, point at (``_primary_key_free``:
+    the lines' and orders' go, the customers' stays); the foreign keys pointing at a primary
+    key that goes are dropped with it and added back after it.
 
     Only with ``bulk``: the row triggers off (``_row_checks_off``; PostgreSQL rebuilds no
     index of a table with row events pending) and not in a preview. The drop needs the table
@@ -466,7 +467,7 @@ def _indexes_built_after(sql: _Sql, table: str, rows: int, *, bulk: bool) -> Ite
     if bulk and rows >= BULK_MIN_ROWS:
         held = sql.one(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT %s) x", [rows + 1])
         if held <= rows:
-            rebuild = _drop_secondary_indexes(sql, table)
+            rebuild = _drop_secondary_indexes(sql, table, rows)
     yield
     if rebuild:
         with _local_setting(sql, "maintenance_work_mem", "256MB"):
@@ -474,16 +475,18 @@ def _indexes_built_after(sql: _Sql, table: str, rows: int, *, bulk: bool) -> Ite
                 sql.cursor.execute(statement)
 
 
-def _drop_secondary_indexes(sql: _Sql, table: str) -> list[str]:
+def _drop_secondary_indexes(sql: _Sql, table: str, rows: int) -> list[str]:
     """Lock ``table``, drop its secondary indexes (and its primary key where
-    ``_primary_key_free``) and return the statements that build them again exactly as they
-    were; ``[]``, with nothing dropped, when the table is busy or has row events of this
+    ``_primary_key_free``, with the foreign keys pointing at it) and return the statements
+    that build them again exactly as they were, the primary key first and those foreign keys
+    last; ``[]``, with nothing dropped, when a table is busy or has row events of this
     transaction still to check (PostgreSQL alters no such table).
 
-    The first table is waited for up to ``BULK_LOCK_WAIT``; the next ones not at all
-    (``NOWAIT``): a session reading them may be waiting for the table this import holds, and
-    waiting for each other would end in a deadlock error for that session."""
-    rebuild = []
+    The first table is waited for up to ``BULK_LOCK_WAIT``; the next ones (and the tables of
+    those foreign keys) not at all (``NOWAIT``): a session reading them may be waiting for
+    the table this import holds, and waiting for each other would end in a deadlock error
+    for that session."""
+    rebuild, keys = [], []
     try:
         with transaction.atomic():  # nothing stays locked or dropped when a step fails
             if sql.holds_table:
@@ -491,6 +494,13 @@ def _drop_secondary_indexes(sql: _Sql, table: str) -> list[str]:
             else:
                 with _local_setting(sql, "lock_timeout", BULK_LOCK_WAIT):
                     sql(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+            free, pointing = _primary_key_free(sql, table, rows)
+            # (Names from the catalogue: run as they are, without ``_Sql``'s suffix.)
+            for referencing, name, definition in pointing:
+                sql.cursor.execute(f"LOCK TABLE {referencing} IN ACCESS EXCLUSIVE MODE NOWAIT")
+                name = connection.ops.quote_name(name)
+                sql.cursor.execute(f"ALTER TABLE {referencing} DROP CONSTRAINT {name}")
+                keys.append(f"ALTER TABLE {referencing} ADD CONSTRAINT {name} {definition}")
             found = sql(
                 """
                 SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), c.conname,
@@ -502,12 +512,11 @@ def _drop_secondary_indexes(sql: _Sql, table: str) -> list[str]:
                   AND i.indisready AND NOT i.indisclustered AND NOT i.indisreplident
                   AND NOT EXISTS (SELECT 1 FROM pg_constraint f
                                   WHERE f.contype = 'f' AND f.conindid = i.indexrelid)
-                ORDER BY 1
+                ORDER BY NOT i.indisprimary, 1
                 """,
-                [table, _primary_key_free(sql, table)],
+                [table, free],
             ).fetchall()
             for index, definition, constraint, constraint_definition in found:
-                # (Names from the catalogue: run as they are, without ``_Sql``'s suffix.)
                 if constraint:
                     name = connection.ops.quote_name(constraint)
                     sql.cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
@@ -520,21 +529,41 @@ def _drop_secondary_indexes(sql: _Sql, table: str) -> list[str]:
     except DatabaseError:
         return []
     sql.holds_table = True
-    return rebuild
+    return rebuild + keys
 
 
-def _primary_key_free(sql: _Sql, table: str) -> bool:
-    """Whether ``table``'s primary key may be dropped and built again like the other indexes:
-    no foreign key points at it (dropping it would take theirs too) and no publication
-    includes the table (logical replication identifies changed rows by it)."""
-    return not sql.one(
+def _primary_key_free(sql: _Sql, table: str, rows: int) -> tuple[bool, list[tuple[str, str, str]]]:
+    """Whether ``table``'s primary key may be dropped and built again like the other indexes,
+    and the foreign keys pointing at it (table, name, definition) to drop before it and add
+    back after it. It may when no publication includes the table (logical replication
+    identifies changed rows by it) and the tables of those foreign keys are tables the import
+    writes (``_TRIGGERED``) holding at most a tenth of ``rows`` (adding a foreign key back
+    checks each of their rows): the orders' (pointed at by the lines and refunds) in a first
+    load, not the customers' (pointed at by the tier history, events...)."""
+    published = sql.one(
         """
-        SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE contype = 'f' AND confrelid = %s::regclass)
-            OR EXISTS (SELECT 1 FROM pg_publication WHERE puballtables)
+        SELECT EXISTS (SELECT 1 FROM pg_publication WHERE puballtables)
             OR EXISTS (SELECT 1 FROM pg_publication_rel WHERE prrelid = %s::regclass)
         """,
-        [table, table],
+        [table],
     )
+    pointing = sql(
+        """
+        SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)
+        FROM pg_constraint WHERE contype = 'f' AND confrelid = %s::regclass ORDER BY 1, 2
+        """,
+        [table],
+    ).fetchall()
+    ours = {model._meta.db_table for model in _TRIGGERED}
+    if published or any(referencing not in ours for referencing, *_ in pointing):
+        return False, []
+    for referencing in {referencing for referencing, *_ in pointing}:
+        held = sql.one(
+            f"SELECT count(*) FROM (SELECT 1 FROM {referencing} LIMIT %s) x", [rows // 10 + 1]
+        )
+        if held > rows // 10:
+            return False, []
+    return True, pointing
 
 
 def _check_references(sql: _Sql, params: dict, *, refunds: bool) -> None:

@@ -899,7 +899,7 @@ def test_one_row_per_order_with_a_number_twice_in_a_first_load(both, stores, mon
     before = _indexes()
     seen = _rebuilt(monkeypatch)
     fast, slow, took = both(ONE_ROW_PER_ORDER.replace("A7,new-4", "A1,new-4"))
-    assert not took and (BULK_TABLES[1], 4) in seen
+    assert not took and (BULK_TABLES[1], 7) in seen
     assert outcome(fast) == outcome(slow) and fast.status == ImportStatus.REJECTED
     assert [(e["row"], e["column"]) for e in fast.errors] == [(8, "order_number")]
     assert not Order.objects.filter(store__in=stores).exists()
@@ -934,8 +934,8 @@ def _rebuilt(monkeypatch, min_rows: int = 1) -> list[tuple[str, int]]:
     seen: list[tuple[str, int]] = []
     real = fastpath._drop_secondary_indexes
 
-    def spy(sql, table):
-        rebuild = real(sql, table)
+    def spy(sql, table, rows):
+        rebuild = real(sql, table, rows)
         seen.append((table, len(rebuild)))
         return rebuild
 
@@ -952,25 +952,55 @@ def _check_the_fixtures_rows() -> None:
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
+def _foreign_keys() -> list[tuple]:
+    """Every foreign key pointing at the tables a first load rebuilds: table, name,
+    definition, validated, and the index it uses."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated,
+                   conindid::regclass::text
+            FROM pg_constraint WHERE contype = 'f' AND confrelid = ANY (%s::regclass[])
+            ORDER BY 1, 2
+            """,
+            [BULK_TABLES],
+        )
+        return cursor.fetchall()
+
+
 def test_a_first_load_builds_the_indexes_after_the_rows(both, stores, monkeypatch):
     """Into tables holding fewer rows than it adds, the import drops the secondary indexes and
-    unique constraints of customers, orders and lines (and the lines' primary key) and builds
-    them after its writes: the
-    rows are those of the Python path, and the indexes and constraints are back exactly as
-    they were and enforced."""
+    unique constraints of customers, orders and lines (and the lines' and the orders' primary
+    keys, with the lines' and refunds' foreign keys to the orders) and builds them after its
+    writes: the rows are those of the Python path, and the indexes and constraints are back
+    exactly as they were and enforced."""
     _postgresql_only()
     _check_the_fixtures_rows()
-    before = _indexes()
+    before, keys = _indexes(), _foreign_keys()
     seen = _rebuilt(monkeypatch)
     fast, slow, took = both(ORDERS)
     assert took
     assert outcome(fast) == outcome(slow) and fast.created == 8
     assert snapshot(stores[0]) == snapshot(stores[1])
-    # customers: (store, external_id) and the member level; orders: number, paid, created,
-    # customer; lines: order, SKU and the primary key (no foreign key points at the lines).
-    assert seen == [(BULK_TABLES[0], 2), (BULK_TABLES[1], 4), (BULK_TABLES[2], 3)]
+    # customers: (store, external_id) and the member level; orders: the primary key, number,
+    # paid, created, customer and the two foreign keys to it (lines, refunds); lines: order,
+    # SKU and the primary key (no foreign key points at the lines).
+    assert seen == [(BULK_TABLES[0], 2), (BULK_TABLES[1], 7), (BULK_TABLES[2], 3)]
     assert _indexes() == before
+    assert _foreign_keys() == keys
+    assert {table for table, *_ in keys} >= {OrderLine._meta.db_table, Refund._meta.db_table}
+    assert all(valid for _table, _name, _definition, valid, _index in keys)
     assert all(valid for _name, _definition, valid, *_ in before)
+    a1 = Order.objects.get(store=stores[0], number="A1")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Order.objects.create(
+            id=a1.id, store=stores[0], number="A0", customer=a1.customer,
+            created_at=a1.created_at, status="created", goods_amount=1, paid_amount=1,
+        )  # fmt: skip
+    with pytest.raises(IntegrityError), transaction.atomic():
+        line = OrderLine.objects.filter(store=stores[0]).first()
+        OrderLine.objects.filter(pk=line.pk).update(order_id=a1.id + 10**9)
+        _check_the_fixtures_rows()  # (the deferred foreign-key check, now)
     a1 = Order.objects.get(store=stores[0], number="A1")
     with pytest.raises(IntegrityError), transaction.atomic():
         Order.objects.create(
@@ -985,6 +1015,31 @@ def test_a_first_load_builds_the_indexes_after_the_rows(both, stores, monkeypatc
         )  # fmt: skip
 
 
+def test_orders_pointed_at_by_many_lines_keep_their_primary_key(both, stores, monkeypatch):
+    """Adding a foreign key back checks every row of its table: when the lines already hold
+    more than a tenth of the rows the import adds, the orders keep their primary key (and
+    the foreign keys to it), and their other indexes are still built after the rows."""
+    _postgresql_only()
+    other = shop("fp-lines")
+    sku = Sku.objects.create(store=other, code="X-1", title="X", price=10, cost=4)
+    order = Order.objects.create(
+        store=other, number="X1", customer=Customer.objects.create(store=other, external_id="x"),
+        created_at=datetime.datetime(2026, 10, 1, tzinfo=datetime.UTC), status="created",
+        channel="direct", goods_amount=10, paid_amount=10,
+    )  # fmt: skip
+    OrderLine.objects.create(
+        store=other, order=order, sku=sku, quantity=1, unit_price=10, unit_cost=4
+    )
+    _check_the_fixtures_rows()
+    keys = _foreign_keys()
+    seen = _rebuilt(monkeypatch)
+    fast, slow, took = both(ORDERS)
+    assert took and outcome(fast) == outcome(slow)
+    assert snapshot(stores[0]) == snapshot(stores[1])
+    assert (BULK_TABLES[1], 4) in seen
+    assert _foreign_keys() == keys
+
+
 def test_a_published_table_keeps_its_primary_key(both, stores, monkeypatch):
     """Logical replication identifies the rows of a published table by its primary key: a
     first load keeps the lines' primary key when a publication includes the lines (and
@@ -997,7 +1052,7 @@ def test_a_published_table_keeps_its_primary_key(both, stores, monkeypatch):
     fast, slow, took = both(ORDERS)
     assert took and outcome(fast) == outcome(slow)
     assert snapshot(stores[0]) == snapshot(stores[1])
-    assert seen == [(BULK_TABLES[0], 2), (BULK_TABLES[1], 4), (BULK_TABLES[2], 2)]
+    assert seen == [(BULK_TABLES[0], 2), (BULK_TABLES[1], 7), (BULK_TABLES[2], 2)]
 
 
 def test_a_table_with_row_checks_pending_keeps_its_indexes(both, stores, monkeypatch):
@@ -1009,7 +1064,7 @@ def test_a_table_with_row_checks_pending_keeps_its_indexes(both, stores, monkeyp
     fast, slow, took = both(ORDERS)
     assert took and outcome(fast) == outcome(slow)
     assert snapshot(stores[0]) == snapshot(stores[1])
-    assert seen == [(BULK_TABLES[0], 0), (BULK_TABLES[1], 4), (BULK_TABLES[2], 3)]
+    assert seen == [(BULK_TABLES[0], 0), (BULK_TABLES[1], 7), (BULK_TABLES[2], 3)]
 
 
 def test_a_table_holding_more_rows_than_the_import_adds_keeps_its_indexes(
@@ -1047,8 +1102,8 @@ def test_a_failed_rebuild_leaves_the_indexes_as_they_were(both, stores, monkeypa
     monkeypatch.setattr(fastpath, "BULK_MIN_ROWS", 1)
     real = fastpath._drop_secondary_indexes
 
-    def failing(sql, table):
-        rebuild = real(sql, table)
+    def failing(sql, table, rows):
+        rebuild = real(sql, table, rows)
         return [*rebuild, "SELECT 1 / 0"] if table == Order._meta.db_table else rebuild
 
     monkeypatch.setattr(fastpath, "_drop_secondary_indexes", failing)
