@@ -288,6 +288,7 @@ def run(
                 with _local_setting(sql, "datestyle", "ISO, YMD"):
                     rows = _run(sql, path, table, preset, columns, ctx, progress, preview)
                 names = ("raw", "rows", "skus", "missing", "newcust", "ord", "lines", "refunds")
+                names += ("summary",)
                 for name in names:
                     sql(f"DROP TABLE IF EXISTS imp_{name}__")
             return rows
@@ -569,11 +570,13 @@ def _primary_key_free(sql: _Sql, table: str, rows: int) -> tuple[bool, list[tupl
 def _check_references(sql: _Sql, params: dict, *, refunds: bool) -> None:
     """What the foreign-key triggers check, for every row the import wrote, as a few
     statements: each referenced row that this transaction did not create itself (the store,
-    the SKUs of the lines, the orders' customers, the existing orders given lines or refunds)
-    is locked ``FOR KEY SHARE`` (so no other session can delete it or change its key until
-    commit, as the triggers' own lookups lock it) and must be found; one that is gone sends
-    the file to the Python path. Rows this transaction created (new customers, new orders)
-    are invisible to every other session until commit."""
+    the SKUs of the lines, the customers of the orders written, the existing orders given
+    lines or refunds) is locked ``FOR KEY SHARE`` (so no other session can delete it or change
+    its key until commit, as the triggers' own lookups lock it) and must be found; one that is
+    gone sends the file to the Python path. Rows this transaction created (new customers, new
+    orders) are invisible to every other session until commit. (The customers are those of
+    ``imp_summary``: of every order the import touched, and an updated order's customer
+    before; a few more than the written orders', taken from a table already there.)"""
     store, sku = Store._meta.db_table, Sku._meta.db_table
     customer, order = Customer._meta.db_table, Order._meta.db_table
     refunded = (
@@ -583,9 +586,8 @@ def _check_references(sql: _Sql, params: dict, *, refunds: bool) -> None:
         store: "SELECT %(store)s::bigint",
         sku: "SELECT id FROM imp_skus__",  # (every SKU the file names)
         customer: """
-            SELECT DISTINCT customer_id FROM imp_ord__ o
-            WHERE (old_id IS NULL OR fields_changed)
-              AND NOT EXISTS (SELECT 1 FROM imp_newcust__ n WHERE n.id = o.customer_id)""",
+            SELECT customer_id FROM imp_summary__ s WHERE customer_id IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM imp_newcust__ n WHERE n.id = s.customer_id)""",
         order: f"""
             SELECT old_id FROM imp_changed__ {refunded}""",
     }
@@ -885,6 +887,7 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
     ).fetchone()
     if repeated:
         raise Fallback("the rows of an order are not consecutive")
+    all_new = new_orders == orders  # (no order of the file is in the store yet)
     # New orders, with the ids drawn above: a plain INSERT (no ON CONFLICT, which costs a
     # speculative insertion per row); an order another session inserted meanwhile breaks the
     # unique key and the Python path takes the file. Changed orders are updated in place.
@@ -932,22 +935,26 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
         "string_agg(concat_ws('|', sku_id, quantity, unit_price, unit_cost), ',' "
         "ORDER BY sku_id, quantity, unit_price, unit_cost)"
     )
-    # The existing orders whose lines changed.
-    changed_lines = sql(
-        f"""
-        CREATE TEMP TABLE imp_changed__ AS
-        SELECT w.order_id, w.old_id FROM (
-            SELECT order_id, min(old_id) AS old_id, {signature} AS sig
-            FROM imp_lines__ WHERE old_id IS NOT NULL GROUP BY order_id) w
-        LEFT JOIN (
-            SELECT order_id, {signature} AS sig FROM {line}
-            WHERE store_id = %(store)s
-              AND order_id IN (SELECT old_id FROM imp_ord__ WHERE has_lines)
-            GROUP BY order_id) e ON e.order_id = w.old_id
-        WHERE e.sig IS DISTINCT FROM w.sig
-        """,
-        params,
-    ).rowcount
+    # The existing orders whose lines changed (none when no order is in the store yet).
+    if all_new:
+        sql("CREATE TEMP TABLE imp_changed__ (order_id bigint, old_id bigint)")
+        changed_lines = 0
+    else:
+        changed_lines = sql(
+            f"""
+            CREATE TEMP TABLE imp_changed__ AS
+            SELECT w.order_id, w.old_id FROM (
+                SELECT order_id, min(old_id) AS old_id, {signature} AS sig
+                FROM imp_lines__ WHERE old_id IS NOT NULL GROUP BY order_id) w
+            LEFT JOIN (
+                SELECT order_id, {signature} AS sig FROM {line}
+                WHERE store_id = %(store)s
+                  AND order_id IN (SELECT old_id FROM imp_ord__ WHERE has_lines)
+                GROUP BY order_id) e ON e.order_id = w.old_id
+            WHERE e.sig IS DISTINCT FROM w.sig
+            """,
+            params,
+        ).rowcount
     # Written: every line of a new order, and the lines of the existing orders whose lines
     # changed (at least as many lines as orders).
     with _indexes_built_after(sql, line, new_with_lines + changed_lines, bulk=bulk):
@@ -1015,9 +1022,6 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
                    CASE WHEN amount > 0 THEN {_quarter("refunded_at")} END, NULL
             FROM imp_refunds__
         """
-    _check_references(sql, params, refunds="refund_amount" in columns)
-    if checks_off:
-        sql("SELECT set_config('session_replication_role', %s, true)", [checks_off])
     refunds_changed = (
         "OR i.id IN (SELECT order_id FROM imp_refunds__)" if "refund_amount" in columns else ""
     )
@@ -1028,19 +1032,24 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
     # each): every offset in use is a whole number of quarter hours, so a quarter lies in one
     # local day; its last instant is converted too, so an old local-mean-time offset could add
     # the neighbouring day, never lose one. (An order's two quarters are grouped as a pair.)
+    # (Kept as a table: the customers are those ``_check_references`` locks.)
     touched = "outcome <> 'unchanged'"
-    summary = sql(
+    outcome = (
+        "'created'"  # (every order new: no existing order's lines or refund to compare)
+        if all_new
+        else f"""CASE WHEN i.old_id IS NULL THEN 'created'
+                      WHEN i.fields_changed OR i.id IN (SELECT order_id FROM imp_changed__)
+                        {refunds_changed}
+                      THEN 'updated' ELSE 'unchanged' END"""
+    )
+    sql(
         f"""
+        CREATE TEMP TABLE imp_summary__ AS
         WITH touched AS (
             SELECT outcome, CASE WHEN {touched} THEN {_quarter("created_at")} END AS a,
                    CASE WHEN {touched} THEN {_quarter("paid_at")} END AS b,
                    CASE WHEN {touched} THEN customer_id END AS c
-            FROM (SELECT i.*, CASE WHEN i.old_id IS NULL THEN 'created'
-                                   WHEN i.fields_changed
-                                     OR i.id IN (SELECT order_id FROM imp_changed__)
-                                     {refunds_changed}
-                                   THEN 'updated' ELSE 'unchanged' END AS outcome
-                  FROM imp_ord__ i OFFSET 0) o
+            FROM (SELECT i.*, {outcome} AS outcome FROM imp_ord__ i OFFSET 0) o
             UNION ALL SELECT NULL, {_quarter("old_created_at")}, {_quarter("old_paid_at")},
                    old_customer_id FROM imp_ord__ WHERE fields_changed
             {touched_refunds}
@@ -1051,7 +1060,7 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
         ), quarters AS (
             SELECT DISTINCT v.q FROM grouped g, LATERAL (VALUES (g.a), (g.b)) v (q)
             WHERE g.by_other = 1 AND g.by_time = 1 AND v.q IS NOT NULL)
-        SELECT outcome, n, NULL::bigint, NULL::date FROM grouped
+        SELECT outcome, n, NULL::bigint AS customer_id, NULL::date AS day FROM grouped
         WHERE by_other = 0 AND outcome IS NOT NULL
         UNION ALL SELECT NULL, NULL, c, NULL FROM grouped WHERE by_time = 0 AND c IS NOT NULL
         UNION ALL SELECT NULL, NULL, NULL, day FROM (
@@ -1063,7 +1072,10 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
         """,
         params,
     )
-    for outcome, n, customer_id, day in summary:
+    _check_references(sql, params, refunds="refund_amount" in columns)
+    if checks_off:
+        sql("SELECT set_config('session_replication_role', %s, true)", [checks_off])
+    for outcome, n, customer_id, day in sql("SELECT * FROM imp_summary__"):
         if outcome:
             ctx.count(outcome, n)
         elif customer_id is not None:

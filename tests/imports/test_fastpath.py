@@ -770,6 +770,38 @@ def test_without_the_right_to_change_the_setting_the_row_triggers_stay_on(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_customer_another_session_deletes_during_the_import_is_caught(run_import, monkeypatch):
+    """Another session deletes the existing customer old-1, whom the file's order A5 names,
+    while the import runs: the set-based check finds the customer gone and the fast path
+    steps back; the Python path creates old-1 again (the preset creates missing customers)
+    and no order points at the deleted row."""
+    _postgresql_only()
+    store = shop("fp-race-customer")
+    old = Customer.objects.get(store=store, external_id="old-1")
+    real = fastpath._check_references
+    took = []
+
+    def delete_then_check(sql, params, **kwargs):
+        other = second_connection(autocommit=True)
+        with other.cursor() as cursor:
+            cursor.execute("DELETE FROM users_customer WHERE id = %s", [old.pk])
+            assert cursor.rowcount == 1
+        other.close()
+        try:
+            return real(sql, params, **kwargs)
+        except fastpath.Fallback:
+            took.append(False)
+            raise
+
+    monkeypatch.setattr(fastpath, "_check_references", delete_then_check)
+    run = run_import(store, "orders", ORDERS.encode())
+    assert took == [False]
+    assert (run.status, run.created) == (ImportStatus.SUCCEEDED, 8)
+    a5 = Order.objects.get(store=store, number="A5")
+    assert a5.customer.external_id == "old-1" and a5.customer_id != old.pk
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_sku_another_session_deletes_during_the_import_is_caught(run_import, monkeypatch):
     """Another session deletes a SKU the file's lines use while the import runs (after the
     fast path looked it up, before its commit). The lines would point at nothing: the
