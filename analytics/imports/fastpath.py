@@ -288,7 +288,7 @@ def run(
                 with _local_setting(sql, "datestyle", "ISO, YMD"):
                     rows = _run(sql, path, table, preset, columns, ctx, progress, preview)
                 names = ("raw", "rows", "skus", "missing", "newcust", "ord", "lines", "refunds")
-                names += ("summary",)
+                names += ("cust",)
                 for name in names:
                     sql(f"DROP TABLE IF EXISTS imp_{name}__")
             return rows
@@ -574,9 +574,8 @@ def _check_references(sql: _Sql, params: dict, *, refunds: bool) -> None:
     lines or refunds) is locked ``FOR KEY SHARE`` (so no other session can delete it or change
     its key until commit, as the triggers' own lookups lock it) and must be found; one that is
     gone sends the file to the Python path. Rows this transaction created (new customers, new
-    orders) are invisible to every other session until commit. (The customers are those of
-    ``imp_summary``: of every order the import touched, and an updated order's customer
-    before; a few more than the written orders', taken from a table already there.)"""
+    orders) are invisible to every other session until commit. (The customers: every one the
+    file's orders name that the store had, ``imp_cust``; those of unchanged orders too.)"""
     store, sku = Store._meta.db_table, Sku._meta.db_table
     customer, order = Customer._meta.db_table, Order._meta.db_table
     refunded = (
@@ -585,9 +584,7 @@ def _check_references(sql: _Sql, params: dict, *, refunds: bool) -> None:
     wanted = {
         store: "SELECT %(store)s::bigint",
         sku: "SELECT id FROM imp_skus__",  # (every SKU the file names)
-        customer: """
-            SELECT customer_id FROM imp_summary__ s WHERE customer_id IS NOT NULL
-              AND NOT EXISTS (SELECT 1 FROM imp_newcust__ n WHERE n.id = s.customer_id)""",
+        customer: "SELECT id FROM imp_cust__ WHERE id IS NOT NULL",
         order: f"""
             SELECT old_id FROM imp_changed__ {refunded}""",
     }
@@ -792,27 +789,27 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
         raise Fallback("a SKU missing")
     sql("ANALYZE imp_skus__")  # (its size for the planner: a few SKUs, not a thousand)
     customer = Customer._meta.db_table
-    # The customers to create, each with the name on the first row naming it (as the Python
-    # path does), looked up while the customers' indexes are there.
+    # The file's customers, each once with the name on the first row naming it (as the Python
+    # path does) and its id when the store has it already (``imp_cust``), looked up while the
+    # customers' indexes are there; those to create are the ones without (``imp_missing``).
     # (Without names in the file: each customer once, by a hash, not a sort of every row.)
-    absent = f"""
-        FROM imp_first__ w
-        WHERE NOT EXISTS (SELECT 1 FROM {customer} c
-            WHERE c.store_id = %(store)s AND c.external_id = w.customer_id)
-    """
-    missing = sql(
-        f"""
-        CREATE TEMP TABLE imp_missing__ AS
-        SELECT DISTINCT ON (customer_id COLLATE "C") customer_id, customer_name {absent}
-        ORDER BY customer_id COLLATE "C", rn
-        """
+    named = (
+        """SELECT DISTINCT ON (customer_id COLLATE "C") customer_id, customer_name
+           FROM imp_first__ ORDER BY customer_id COLLATE "C", rn"""
         if "customer_name" in exprs
-        else f"""
-        CREATE TEMP TABLE imp_missing__ AS
-        SELECT customer_id, NULL::text AS customer_name {absent} GROUP BY customer_id
+        else "SELECT customer_id, NULL::text AS customer_name FROM imp_first__ GROUP BY 1"
+    )
+    sql(
+        f"""
+        CREATE TEMP TABLE imp_cust__ AS
+        SELECT w.customer_id, w.customer_name, c.id
+        FROM ({named}) w
+        LEFT JOIN {customer} c ON c.store_id = %(store)s AND c.external_id = w.customer_id
         """,
         params,
-    ).rowcount
+    )
+    sql("CREATE TEMP VIEW imp_missing__ AS SELECT * FROM imp_cust__ WHERE id IS NULL")
+    missing = sql.one("SELECT count(*) FROM imp_missing__")
     if missing and preset.missing_customers != "create":
         raise Fallback("a customer missing")
     # From here to the end of the writes, the per-row foreign-key triggers are off when the
@@ -1032,8 +1029,9 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
     # each): every offset in use is a whole number of quarter hours, so a quarter lies in one
     # local day; its last instant is converted too, so an old local-mean-time offset could add
     # the neighbouring day, never lose one. (An order's two quarters are grouped as a pair.)
-    # (Kept as a table: the customers are those ``_check_references`` locks.)
+    # Every order new: the customers are the file's (``imp_cust``), not grouped again here.
     touched = "outcome <> 'unchanged'"
+    buyer = "NULL::bigint" if all_new else f"CASE WHEN {touched} THEN customer_id END"
     outcome = (
         "'created'"  # (every order new: no existing order's lines or refund to compare)
         if all_new
@@ -1042,13 +1040,14 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
                         {refunds_changed}
                       THEN 'updated' ELSE 'unchanged' END"""
     )
-    sql(
+    _check_references(sql, params, refunds="refund_amount" in columns)
+    if checks_off:
+        sql("SELECT set_config('session_replication_role', %s, true)", [checks_off])
+    summary = sql(
         f"""
-        CREATE TEMP TABLE imp_summary__ AS
         WITH touched AS (
             SELECT outcome, CASE WHEN {touched} THEN {_quarter("created_at")} END AS a,
-                   CASE WHEN {touched} THEN {_quarter("paid_at")} END AS b,
-                   CASE WHEN {touched} THEN customer_id END AS c
+                   CASE WHEN {touched} THEN {_quarter("paid_at")} END AS b, {buyer} AS c
             FROM (SELECT i.*, {outcome} AS outcome FROM imp_ord__ i OFFSET 0) o
             UNION ALL SELECT NULL, {_quarter("old_created_at")}, {_quarter("old_paid_at")},
                    old_customer_id FROM imp_ord__ WHERE fields_changed
@@ -1060,7 +1059,7 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
         ), quarters AS (
             SELECT DISTINCT v.q FROM grouped g, LATERAL (VALUES (g.a), (g.b)) v (q)
             WHERE g.by_other = 1 AND g.by_time = 1 AND v.q IS NOT NULL)
-        SELECT outcome, n, NULL::bigint AS customer_id, NULL::date AS day FROM grouped
+        SELECT outcome, n, NULL::bigint, NULL::date FROM grouped
         WHERE by_other = 0 AND outcome IS NOT NULL
         UNION ALL SELECT NULL, NULL, c, NULL FROM grouped WHERE by_time = 0 AND c IS NOT NULL
         UNION ALL SELECT NULL, NULL, NULL, day FROM (
@@ -1072,16 +1071,17 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
         """,
         params,
     )
-    _check_references(sql, params, refunds="refund_amount" in columns)
-    if checks_off:
-        sql("SELECT set_config('session_replication_role', %s, true)", [checks_off])
-    for outcome, n, customer_id, day in sql("SELECT * FROM imp_summary__"):
+    for outcome, n, customer_id, day in summary:
         if outcome:
             ctx.count(outcome, n)
         elif customer_id is not None:
             ctx.customers.add(customer_id)
         else:
             ctx.stale_days.add(day)
+    if all_new:
+        known = "SELECT id FROM imp_cust__ WHERE id IS NOT NULL"
+        ctx.customers.update(pk for (pk,) in sql(f"{known} UNION ALL SELECT id FROM imp_newcust__"))
+    sql("DROP VIEW imp_missing__")
     if one_row_per_order:
         sql("DROP VIEW imp_lines__")
     sql("DROP TABLE imp_changed__")
