@@ -450,6 +450,28 @@ def test_a_quoted_empty_order_number_is_missing_as_in_the_python_path(both, stor
     assert snapshot(stores[0]) == snapshot(stores[1])
 
 
+def test_a_cell_too_long_gets_the_python_paths_report(both, stores):
+    """A name one character over its limit (120): the fast path steps back and the row is
+    reported as the Python path reports it."""
+    content = ORDERS.replace("A2,new-2,Bo,", f"A2,new-2,{'B' * 121},")
+    fast, slow, took = both(content)
+    assert not took
+    assert outcome(fast) == outcome(slow) and fast.status == "rejected"
+    assert [(e["row"], e["column"]) for e in fast.errors] == [(4, "customer_name")]
+
+
+def test_a_cell_at_its_limit_in_chinese_takes_the_fast_path(both, stores):
+    """64 Chinese characters are 192 bytes in UTF-8 and within the order number's 64: the
+    limit counts characters, as the Python path does."""
+    number = "订" * 64
+    content = ORDERS.replace("\nA2,new-2,", f"\n{number},new-2,")
+    fast, slow, took = both(content)
+    expect_fast_path(took)
+    assert outcome(fast) == outcome(slow) and fast.status == "succeeded"
+    assert snapshot(stores[0]) == snapshot(stores[1])
+    assert Order.objects.filter(store=stores[0], number=number).exists()
+
+
 def test_a_space_opening_a_line_after_a_cr_line_end_is_trimmed(both, stores):
     """Lines ended by a CR alone (old Mac files): a space opening a line is a cell's edge
     too, trimmed as the Python path trims it."""
