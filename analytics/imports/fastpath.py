@@ -341,7 +341,15 @@ def _field_exprs(
                     f"WHEN {_lit(k)} THEN {_lit(v)}" for k, v in table.items() if k != "*"
                 )
                 other = _lit(table["*"]) if "*" in table else cell
-                value = f"NULLIF(CASE lower({cell}) {cases} ELSE {other} END, '')"
+                value = f"CASE lower({cell}) {cases} ELSE {other} END"
+                # A cell that is already one of the choices and no key (the usual ``paid``)
+                # is told apart without ``lower``, which costs ~0.1 s a million cells.
+                as_is = [c for c in spec.choices or () if c.isascii() and c == c.lower()]
+                as_is = [c for c in as_is if c not in table]
+                if as_is:
+                    listed = ", ".join(map(_lit, as_is))
+                    value = f"CASE WHEN {cell} IN ({listed}) THEN {other} ELSE {value} END"
+                value = f"NULLIF({value}, '')"
             if spec.choices:
                 choices = ", ".join(_lit(c) for c in spec.choices)
                 bad.append(f"{name} NOT IN ({choices})")

@@ -6,6 +6,7 @@ On SQLite the fast path is never eligible: these tests then check that (every fi
 through the Python path) and the hand-worked expectations still hold.
 """
 
+import dataclasses
 import datetime
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from analytics.imports import fastpath
+from analytics.imports.presets import get_preset
 from analytics.models import ImportStatus, Order, OrderLine, Refund
 from catalog.models import Sku
 from opsdesk.models import AuditEntry
@@ -448,6 +450,30 @@ def test_a_quoted_empty_order_number_is_missing_as_in_the_python_path(both, stor
         (6, "order_number", "Required.")
     ]
     assert snapshot(stores[0]) == snapshot(stores[1])
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        None,  # the generic preset's (Chinese statuses)
+        {"status": {"已付款": "paid", "paid": "completed", "*": "created"}},
+        {"status": {"已付款": "paid", "*": ""}},
+    ],
+)
+def test_value_translations_in_sql_are_the_python_paths(values):
+    """The SQL of a translated field gives, cell by cell, what ``Preset.translate`` and the
+    Python path's empty-is-missing give: a choice that is also a key is translated, the
+    ``*`` default applies to the choices too, case is ignored."""
+    _postgresql_only()
+    preset = get_preset("orders")
+    if values:
+        preset = dataclasses.replace(preset, values=values)
+    exprs, _cells, _bad = fastpath._field_exprs(preset, {"status": 0}, plain=True)
+    cells = ["paid", "PAID", "Paid", "已付款", "created", "shipped", "unknown", "已退款", "x"]
+    with connection.cursor() as cursor:
+        for cell in cells:
+            cursor.execute(f"SELECT {exprs['status']} FROM (SELECT %s::text AS t0) x", [cell])
+            assert cursor.fetchone()[0] == (preset.translate("status", cell) or None), cell
 
 
 def test_a_cell_too_long_gets_the_python_paths_report(both, stores):
