@@ -393,10 +393,12 @@ def _typed(kind: str, source: str, cell: str, parsed: str) -> tuple[str, str]:
             f"AND {parsed}::text = rpad(replace({cell}, 'T', ' '), 19, ':00')) "
             f"THEN {parsed}::timestamptz END"
         )
-    if kind == MONEY:  # at most 12 digits and 2 decimals, as values.money (scale: NULL for NaN)
+    if kind == MONEY:  # at most 2 decimals (scale: NULL for NaN); at most 12 digits, as
+        # values.money: numeric(14, 2) raises beyond (an error sends the file to the Python
+        # path, as NULL does; no abs() of every cell)
         return f"{source}::numeric", (
             f"CASE WHEN {parsed}::text = {cell} AND scale({parsed}) <= 2 "
-            f"AND abs({parsed}) < 1e12 THEN {parsed}::numeric(14, 2) END"
+            f"THEN {parsed}::numeric(14, 2) END"
         )
     if kind == INT:
         return f"{source}::integer", (

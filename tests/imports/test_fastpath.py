@@ -11,7 +11,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from analytics.imports import fastpath
 from analytics.imports.presets import get_preset
@@ -268,7 +268,8 @@ def test_other_accepted_forms_fall_back_with_the_same_result(both, stores):
         ("money", "1.5", D("1.50")),
         ("money", "-3", D("-3.00")),
         ("money", "999999999999.99", D("999999999999.99")),
-        ("money", "1000000000000", None),  # 13 digits: values.money says "too large"
+        ("money", "1000000000000", DatabaseError),  # 13 digits: values.money: "too large"
+        ("money", "-1000000000000", DatabaseError),
         ("money", "1.234", None),  # 3 decimals: values.money refuses, numeric(14, 2) rounds
         ("money", "007", None),
         ("money", "+5", None),
@@ -300,20 +301,35 @@ def test_other_accepted_forms_fall_back_with_the_same_result(both, stores):
 )
 def test_only_canonical_cells_convert(kind, cell, expected):
     """The fast path converts a typed cell only in its one canonical form, to exactly what the
-    Python path reads; every other form is NULL (the file then goes to the Python path)."""
+    Python path reads; every other form is NULL or an error (the file then goes to the
+    Python path)."""
     _postgresql_only()
     read, value = fastpath._typed(kind, "k", "k", "p")
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL datestyle = 'ISO, YMD'")
         cursor.execute("SET LOCAL timezone = 'Asia/Shanghai'")  # as _run sets it
-        cursor.execute(
+        statement = (
             f"CREATE TEMP TABLE test_fp_cell AS SELECT {value} AS v "
-            f"FROM (SELECT k, {read} AS p FROM (SELECT %(cell)s::text AS k) c) r",
-            {"cell": cell},
+            f"FROM (SELECT k, {read} AS p FROM (SELECT %(cell)s::text AS k) c) r"
         )
+        if expected is DatabaseError:
+            with pytest.raises(DatabaseError), transaction.atomic():
+                cursor.execute(statement, {"cell": cell})
+            return
+        cursor.execute(statement, {"cell": cell})
         cursor.execute("SET LOCAL timezone = 'UTC'")  # (Django reads timestamps as UTC)
         cursor.execute("SELECT v FROM test_fp_cell")
         assert cursor.fetchone()[0] == expected
+
+
+def test_an_amount_too_large_sends_the_file_to_the_python_path(both, stores):
+    """13 digits: numeric(14, 2) raises in the one pass, the savepoint is rolled back and the
+    Python path reports the cell ("amount too large")."""
+    fast, slow, took = both(ORDERS.replace("50.00,,,0", "1000000000000,,,0"))
+    assert not took
+    assert outcome(fast) == outcome(slow) and fast.status == ImportStatus.REJECTED
+    assert [(e["row"], e["column"]) for e in fast.errors] == [(4, "paid_amount")]
+    assert not Order.objects.filter(store__in=stores).exists()
 
 
 def test_a_typed_cell_postgresql_cannot_read_sends_the_file_to_the_python_path(both, stores):
