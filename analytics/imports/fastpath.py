@@ -744,9 +744,10 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
                count(*) FILTER (WHERE order_number IS NULL),
                count(*) FILTER (WHERE order_number IS DISTINCT FROM prev),
                count(*), count(*) FILTER (WHERE line_without_sku),
-               count(*) FILTER (WHERE bad_line)
+               count(*) FILTER (WHERE bad_line), count(*) FILTER (WHERE has_line)
         FROM (SELECT *, lag(order_number) OVER (ORDER BY rn) AS prev FROM (
             SELECT rn, order_number, bad, ({_BAD_ORDER}) AS bad_order,
+                   sku_code IS NOT NULL AS has_line,
                    sku_code IS NULL AND (quantity IS NOT NULL OR unit_price IS NOT NULL
                        OR unit_cost IS NOT NULL) AS line_without_sku,
                    sku_code IS NOT NULL AND (quantity IS NULL OR unit_price IS NULL
@@ -754,7 +755,7 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
             FROM imp_rows__ OFFSET 0) f) r
         """
     ).fetchone()
-    bad_cells, bad_orders, nulls, runs, count, lines_without_sku, bad_lines = checks
+    bad_cells, bad_orders, nulls, runs, count, lines_without_sku, bad_lines, lines = checks
     if bad_cells:
         raise Fallback("cells outside the canonical forms")
     if nulls or lines_without_sku or bad_lines:
@@ -849,6 +850,11 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
     )
     # (Each order of a one-row-per-order file keeps its row's line: no join back to the rows.)
     line_fields = ", f.sku_code, f.quantity, f.unit_price, f.unit_cost" * one_row_per_order
+    # A store without orders yet (its first import): every order of the file is new. (One
+    # another session adds meanwhile with a number of the file breaks the unique key.)
+    first_orders = not sql.one(
+        f"SELECT EXISTS (SELECT 1 FROM {order} WHERE store_id = %(store)s)", params
+    )
     orders = sql(
         f"""
         CREATE TEMP TABLE imp_ord__ AS
@@ -889,16 +895,20 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
     # The orders new, new with lines and changed; and, one row per order, a number on two rows
     # apart (not consecutive: the Python path reports it): as new orders, the two break the
     # unique key of (store, number) when they are written, or when it is built again after
-    # them; as an existing order, its old id is here twice. (One scan.)
+    # them; as an existing order, its old id is here twice. (One scan; none for the first
+    # orders of a store, one row each: the checks counted the lines.)
     twice = "count(old_id) - count(DISTINCT old_id)" if one_row_per_order else "0"
-    new_orders, new_with_lines, fields_changed, repeated = sql(
-        f"""
-        SELECT count(*) FILTER (WHERE old_id IS NULL),
-               count(*) FILTER (WHERE old_id IS NULL AND has_lines),
-               count(*) FILTER (WHERE fields_changed), {twice}
-        FROM imp_ord__
-        """
-    ).fetchone()
+    if first_orders and one_row_per_order:
+        new_orders, new_with_lines, fields_changed, repeated = orders, lines, 0, 0
+    else:
+        new_orders, new_with_lines, fields_changed, repeated = sql(
+            f"""
+            SELECT count(*) FILTER (WHERE old_id IS NULL),
+                   count(*) FILTER (WHERE old_id IS NULL AND has_lines),
+                   count(*) FILTER (WHERE fields_changed), {twice}
+            FROM imp_ord__
+            """
+        ).fetchone()
     if repeated:
         raise Fallback("the rows of an order are not consecutive")
     all_new = new_orders == orders  # (no order of the file is in the store yet)

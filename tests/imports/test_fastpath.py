@@ -1111,6 +1111,24 @@ def test_a_first_load_builds_the_indexes_after_the_rows(both, stores, monkeypatc
         )  # fmt: skip
 
 
+def test_a_first_load_one_row_per_order_builds_the_indexes_after_the_rows(
+    both, stores, monkeypatch
+):
+    """An order report's first orders into a store without orders: their counts come from
+    the row checks (no scan of the orders), and the lines' indexes are built after the rows
+    like the orders'."""
+    _postgresql_only()
+    _check_the_fixtures_rows()
+    before = _indexes()
+    seen = _rebuilt(monkeypatch)
+    fast, slow, took = both(ONE_ROW_PER_ORDER)
+    assert took and outcome(fast) == outcome(slow)
+    assert fast.created == ONE_ROW_PER_ORDER.count("\n") - 1
+    assert snapshot(stores[0]) == snapshot(stores[1])
+    assert seen == [(BULK_TABLES[0], 2), (BULK_TABLES[1], 7), (BULK_TABLES[2], 3)]
+    assert _indexes() == before
+
+
 def test_orders_pointed_at_by_many_lines_keep_their_primary_key(both, stores, monkeypatch):
     """Adding a foreign key back checks every row of its table: when the lines already hold
     more than a tenth of the rows the import adds, the orders keep their primary key (and
