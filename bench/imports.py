@@ -20,6 +20,9 @@ Needs a migrated PostgreSQL database it may write to: it creates (or reuses) the
   import with the indexes maintained row by row instead, as into tables holding more rows;
 * peak RSS of the process before and after the import (flat memory: the file is streamed).
 
+Each timed part starts after a ``CHECKPOINT`` (the reset's deletes leave up to 1 GB of WAL
+that a checkpoint during the next timing would charge to it); ``--no-checkpoint`` leaves it out.
+
 The re-roll of the touched days that an import queues on commit is not timed here.
 """
 
@@ -123,10 +126,15 @@ def reset(store: Store) -> None:
     )
 
 
+CHECKPOINTS = True
+
+
 def checkpoint() -> None:
     """Write the WAL debt of what ran before (the reset's deletes, the other timing) out of the
     way of the next timing: each timed part starts after a checkpoint. (Needs a superuser or,
     on PostgreSQL 15+, the pg_checkpoint role; without, the timings go on without it.)"""
+    if not CHECKPOINTS:
+        return
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("CHECKPOINT")
@@ -201,8 +209,8 @@ REBUILT: list[str] = []
 _drop = fastpath._drop_secondary_indexes
 
 
-def _recording_drop(sql, table, rows):
-    rebuild = _drop(sql, table, rows)
+def _recording_drop(sql, table, *args):
+    rebuild = _drop(sql, table, *args)
     if rebuild:
         REBUILT.append(f"{table} ({len(rebuild)})")
     return rebuild
@@ -243,7 +251,15 @@ def main() -> None:
         "than it adds does (by default this empty-ish bench database gets a first load: "
         "indexes built after the rows)",
     )
+    parser.add_argument(
+        "--no-checkpoint",
+        action="store_true",
+        help="no CHECKPOINT before each timed part (the figures before 2026-12-06's fifth "
+        "session: the reset's deletes then leave up to 1 GB of WAL for the import to pay for)",
+    )
     args = parser.parse_args()
+    global CHECKPOINTS
+    CHECKPOINTS = not args.no_checkpoint
     if args.keep_indexes:
         fastpath.BULK_MIN_ROWS = sys.maxsize
     if connection.vendor != "postgresql":
