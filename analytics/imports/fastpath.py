@@ -960,9 +960,30 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
         "ORDER BY sku_id, quantity, unit_price, unit_cost)"
     )
     # The existing orders whose lines changed (none when no order is in the store yet).
+    # One row per order: the file gives each order one line, which is unchanged when the
+    # order has exactly one line and it is the same (no sort of every line on both sides).
+    one_line = ", ".join(
+        f"min({c}) AS {c}" for c in ("sku_id", "quantity", "unit_price", "unit_cost")
+    )
     if all_new:
         sql("CREATE TEMP TABLE imp_changed__ (order_id bigint, old_id bigint)")
         changed_lines = 0
+    elif one_row_per_order:
+        changed_lines = sql(
+            f"""
+            CREATE TEMP TABLE imp_changed__ AS
+            SELECT w.order_id, w.old_id FROM imp_lines__ w
+            LEFT JOIN (
+                SELECT order_id, count(*) AS lines, {one_line} FROM {line}
+                WHERE store_id = %(store)s
+                  AND order_id IN (SELECT old_id FROM imp_ord__ WHERE has_lines)
+                GROUP BY order_id) e ON e.order_id = w.old_id
+            WHERE w.old_id IS NOT NULL AND (e.lines IS DISTINCT FROM 1
+               OR (e.sku_id, e.quantity, e.unit_price, e.unit_cost)
+                  IS DISTINCT FROM (w.sku_id, w.quantity, w.unit_price, w.unit_cost))
+            """,
+            params,
+        ).rowcount
     else:
         changed_lines = sql(
             f"""

@@ -974,6 +974,32 @@ def test_one_row_per_order_with_a_number_twice_gives_the_same_report(both, store
     assert not Order.objects.filter(store__in=stores).exists()
 
 
+def test_one_row_per_order_over_existing_orders_replaces_the_changed_lines(both, stores):
+    """An order report over orders imported with their lines: A1 had two lines, (GT-1, 2,
+    30.00, 8.00) and (CUP-1, 1, 15.00, 4.00), and now has one, (GT-1, 1, 15.00, 4.00): the
+    least of each column of the two, so only their count tells them apart; A5's one line has
+    another cost; the others' lines are the same. Each order's lines are compared with its
+    one row's (the Python path's result, line for line)."""
+    both(ORDERS)
+    assert ONE_ROW_PER_ORDER.count("GT-1,2,30.00,\n") == 1
+    again = ONE_ROW_PER_ORDER.replace("GT-1,1,30.00,12.00", "GT-1,1,30.00,13.00").replace(
+        "GT-1,2,30.00,\n", "GT-1,1,15.00,4.00\n"
+    )
+    fast, slow, took = both(again)
+    expect_fast_path(took)
+    assert outcome(fast) == outcome(slow) and fast.status == ImportStatus.SUCCEEDED
+    assert snapshot(stores[0]) == snapshot(stores[1])
+    lines = OrderLine.objects.filter(store=stores[0])
+    assert list(lines.filter(order__number="A1").values_list("sku__code", "quantity")) == [
+        ("GT-1", 1)
+    ]
+    assert lines.get(order__number="A5").unit_cost == D("13.00")
+    unchanged = fast.unchanged
+    fast, slow, took = both(again)  # the same file again: nothing changes
+    expect_fast_path(took)
+    assert (fast.updated, fast.unchanged) == (0, 8) and unchanged < 8
+
+
 def test_one_row_per_order_with_an_existing_number_twice_gives_the_same_report(both, stores):
     """The same file into stores that hold its orders already: the two rows numbered A1 are
     one existing order (not the unique key's to catch): the fast path finds it and passes."""
