@@ -833,6 +833,30 @@ def test_without_the_right_to_change_the_setting_the_row_triggers_stay_on(
     assert snapshot(stores[0])["lines"][0] == ("A1", "CUP-1", 1, D("15.00"), D("4.00"))
 
 
+def _deleted_before_the_checks(monkeypatch, model, pk) -> list[bool]:
+    """Another session deletes the row ``pk`` of ``model`` (committed) just before the fast
+    path's reference checks; returns, per check, whether it stepped back (``Fallback``)."""
+    real = fastpath._check_references
+    stepped_back: list[bool] = []
+
+    def delete_then_check(sql, params, **kwargs):
+        other = second_connection(autocommit=True)
+        with other.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE id = %s", [pk])
+            assert cursor.rowcount == 1
+        other.close()
+        try:
+            result = real(sql, params, **kwargs)
+        except fastpath.Fallback:
+            stepped_back.append(True)
+            raise
+        stepped_back.append(False)
+        return result
+
+    monkeypatch.setattr(fastpath, "_check_references", delete_then_check)
+    return stepped_back
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_customer_another_session_deletes_during_the_import_is_caught(run_import, monkeypatch):
     """Another session deletes the existing customer old-1, whom the file's order A5 names,
@@ -842,24 +866,9 @@ def test_a_customer_another_session_deletes_during_the_import_is_caught(run_impo
     _postgresql_only()
     store = shop("fp-race-customer")
     old = Customer.objects.get(store=store, external_id="old-1")
-    real = fastpath._check_references
-    took = []
-
-    def delete_then_check(sql, params, **kwargs):
-        other = second_connection(autocommit=True)
-        with other.cursor() as cursor:
-            cursor.execute("DELETE FROM users_customer WHERE id = %s", [old.pk])
-            assert cursor.rowcount == 1
-        other.close()
-        try:
-            return real(sql, params, **kwargs)
-        except fastpath.Fallback:
-            took.append(False)
-            raise
-
-    monkeypatch.setattr(fastpath, "_check_references", delete_then_check)
+    stepped_back = _deleted_before_the_checks(monkeypatch, Customer, old.pk)
     run = run_import(store, "orders", ORDERS.encode())
-    assert took == [False]
+    assert stepped_back == [True]
     assert (run.status, run.created) == (ImportStatus.SUCCEEDED, 8)
     a5 = Order.objects.get(store=store, number="A5")
     assert a5.customer.external_id == "old-1" and a5.customer_id != old.pk
@@ -875,18 +884,9 @@ def test_a_sku_another_session_deletes_during_the_import_is_caught(run_import, m
     _postgresql_only()
     store = shop("fp-race")
     cup = Sku.objects.get(store=store, code="CUP-1")
-    real = fastpath._check_references
-
-    def delete_then_check(sql, params, **kwargs):
-        other = second_connection(autocommit=True)
-        with other.cursor() as cursor:
-            cursor.execute("DELETE FROM catalog_sku WHERE id = %s", [cup.pk])
-            assert cursor.rowcount == 1
-        other.close()
-        return real(sql, params, **kwargs)
-
-    monkeypatch.setattr(fastpath, "_check_references", delete_then_check)
+    stepped_back = _deleted_before_the_checks(monkeypatch, Sku, cup.pk)
     run = run_import(store, "orders", ORDERS.encode())
+    assert stepped_back == [True]
     assert run.status == ImportStatus.REJECTED
     assert {(e["column"], e["value"]) for e in run.errors} == {("sku_code", "CUP-1")}
     assert not Order.objects.filter(store=store).exists()
