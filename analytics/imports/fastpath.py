@@ -850,8 +850,9 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
     )
     # (Each order of a one-row-per-order file keeps its row's line: no join back to the rows.)
     line_fields = ", f.sku_code, f.quantity, f.unit_price, f.unit_cost" * one_row_per_order
-    # A store without orders yet (its first import): every order of the file is new. (One
-    # another session adds meanwhile with a number of the file breaks the unique key.)
+    # A store without orders yet (its first import): every order of the file is new. (An
+    # order another session adds meanwhile with one of the file's numbers breaks the unique
+    # key when the orders are written.)
     first_orders = not sql.one(
         f"SELECT EXISTS (SELECT 1 FROM {order} WHERE store_id = %(store)s)", params
     )
