@@ -509,12 +509,19 @@ def _drop_secondary_indexes(sql: _Sql, table: str, rows: int) -> list[str]:
                 with _local_setting(sql, "lock_timeout", BULK_LOCK_WAIT):
                     sql(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
             free, pointing = _primary_key_free(sql, table, rows)
-            # (Names from the catalogue: run as they are, without ``_Sql``'s suffix.)
-            for referencing, name, definition in pointing:
-                sql.cursor.execute(f"LOCK TABLE {referencing} IN ACCESS EXCLUSIVE MODE NOWAIT")
-                name = connection.ops.quote_name(name)
-                sql.cursor.execute(f"ALTER TABLE {referencing} DROP CONSTRAINT {name}")
-                keys.append(f"ALTER TABLE {referencing} ADD CONSTRAINT {name} {definition}")
+            # (Names from the catalogue: run as they are, without ``_Sql``'s suffix.) A table
+            # of those foreign keys that is busy keeps the primary key, not the rest.
+            try:
+                with transaction.atomic():
+                    for referencing, name, definition in pointing:
+                        sql.cursor.execute(
+                            f"LOCK TABLE {referencing} IN ACCESS EXCLUSIVE MODE NOWAIT"
+                        )
+                        name = connection.ops.quote_name(name)
+                        sql.cursor.execute(f"ALTER TABLE {referencing} DROP CONSTRAINT {name}")
+                        keys.append(f"ALTER TABLE {referencing} ADD CONSTRAINT {name} {definition}")
+            except DatabaseError:
+                free, keys = False, []
             found = sql(
                 """
                 SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), c.conname,

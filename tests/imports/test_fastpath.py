@@ -1255,6 +1255,28 @@ def test_a_failed_rebuild_leaves_the_indexes_as_they_were(both, stores, monkeypa
 
 
 @pytest.mark.django_db(transaction=True)
+def test_refunds_another_session_is_reading_keep_the_orders_primary_key(run_import, monkeypatch):
+    """Another session's open transaction has read the refunds: the import does not wait
+    for it to drop the refunds' foreign key to the orders, so the orders keep their primary
+    key (and the keys to it), and their other indexes are still built after the rows."""
+    _postgresql_only()
+    store = shop("fp-busy-refunds")
+    seen = _rebuilt(monkeypatch)
+    keys = _foreign_keys()
+    other = second_connection(autocommit=False)
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {Refund._meta.db_table}")
+        run = run_import(store, "orders", ORDERS.encode())
+    finally:
+        other.rollback()
+        other.close()
+    assert (run.status, run.created) == (ImportStatus.SUCCEEDED, 8)
+    assert dict(seen) == {BULK_TABLES[0]: 2, BULK_TABLES[1]: 4, BULK_TABLES[2]: 3}
+    assert _foreign_keys() == keys
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_table_another_session_is_reading_keeps_its_indexes(run_import, monkeypatch):
     """Another session's open transaction has read the orders table: the import does not
     wait for it (nor make the other session's next reads wait for the whole import); it keeps
