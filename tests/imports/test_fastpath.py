@@ -247,6 +247,33 @@ def test_bad_files_give_the_same_report_and_write_nothing(both, stores, change, 
     assert Customer.objects.filter(store=stores[0]).count() == 1
 
 
+TAOBAO = (
+    "订单编号,买家会员名,收货人姓名,买家实际支付金额,订单状态,订单创建时间,订单付款时间,退款金额\n"
+    "1001,tb_alice,爱丽丝,1288.00,交易成功,2026-10-01 10:00:00,2026-10-01 10:05:00,0.00\n"
+    "1002,tb_bob,,99.50,交易关闭,2026-10-01 23:30:00,2026-10-01 23:31:00,99.50\n"
+    "1003,tb_alice,,50.00,等待买家付款,2026-10-01 08:00:00,,0\n"
+    "1004,tb_carol,,200.00,卖家已发货，等待买家确认,2026-10-02 00:20:00,2026-10-02 00:30:00,0\n"
+)
+
+
+def test_a_taobao_order_report_in_gbk_takes_the_fast_path(both, stores):
+    """The Taobao/Tmall order report preset (GBK, Chinese headers and statuses, a refund per
+    order) with its cells in the canonical forms: the fast path writes what the Python path
+    writes. With Excel's ="..." guards (as the platform often writes the numbers) the file
+    goes to the Python path, with the same result."""
+    data = TAOBAO.encode("gbk")
+    fast, slow, took = both(data, preset="taobao_orders")
+    expect_fast_path(took)
+    assert outcome(fast) == outcome(slow) and fast.status == ImportStatus.SUCCEEDED
+    assert fast.created == 4
+    assert snapshot(stores[0]) == snapshot(stores[1])
+    assert Order.objects.get(store=stores[0], number="1002").status == "refunded"
+    guarded = TAOBAO.replace("\n1001,", '\n="1001",').encode("gbk")
+    fast, slow, took = both(guarded, preset="taobao_orders")
+    assert not took
+    assert outcome(fast) == outcome(slow) and (fast.created, fast.unchanged) == (0, 4)
+
+
 def test_other_accepted_forms_fall_back_with_the_same_result(both, stores):
     """Chinese dates, ¥ and thousands separators, Excel's ="..." guard: the Python path."""
     content = (
