@@ -61,6 +61,8 @@ _ODD_SPACE += "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 _TRUE = ("1", "true", "yes", "y", "是", "t", "x")
 _FALSE = ("0", "false", "no", "n", "否", "f")
 _counter = itertools.count()
+#: The staging tables ``imp_<name>``, dropped in this order when ``_run`` is done.
+_STAGING = ("raw", "rows", "skus", "missing", "cust", "newcust", "ord", "lines", "refunds")
 
 
 class Fallback(Exception):
@@ -135,8 +137,7 @@ def _edge_space(path: str, delimiter: str) -> bool:
     spaces = [c for c in b" \t" if bytes([c]) != d]
     ends = _bytes_table(b"\n\r")
     beside = _bytes_table(d[:1] + b'\n\r"')  # next to a space at a cell's edge
-    opens = _bytes_table(d[:1] + b"\n\r")  # before a quote opening a cell
-    closes = _bytes_table(d[:1] + b"\n\r")  # after a quote closing a cell
+    bounds = _bytes_table(d[:1] + b"\n\r")  # before an opening or after a closing quote
     part = b""
     for part in _windows(path, 2):
         a = np.frombuffer(part, dtype=np.uint8)
@@ -150,7 +151,7 @@ def _edge_space(path: str, delimiter: str) -> bool:
         if b'"' in part:
             before, after = _around(a, np.flatnonzero(a == ord('"')))
             # A line end just inside the quotes: opening ``,"\n``, closing ``\n",``.
-            if (opens[before] & ends[after]).any() or (ends[before] & closes[after]).any():
+            if (bounds[before] & ends[after]).any() or (ends[before] & bounds[after]).any():
                 return True
     return part[-1:] in (b" ", b"\t") or part[-2:] in (b'\n"', b'\r"')
 
@@ -287,9 +288,7 @@ def run(
                 # Dates read and written as ISO (``_typed``), for the fast path only.
                 with _local_setting(sql, "datestyle", "ISO, YMD"):
                     rows = _run(sql, path, table, preset, columns, ctx, progress, preview)
-                names = ("raw", "rows", "skus", "missing", "newcust", "ord", "lines", "refunds")
-                names += ("cust",)
-                for name in names:
+                for name in _STAGING:
                     sql(f"DROP TABLE IF EXISTS imp_{name}__")
             return rows
     except DatabaseError as error:
@@ -905,10 +904,10 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
     # unique key of (store, number) when they are written, or when it is built again after
     # them; as an existing order, its old id is here twice. (One scan; none for the first
     # orders of a store, one row each: the checks counted the lines.)
-    twice = "count(old_id) - count(DISTINCT old_id)" if one_row_per_order else "0"
     if first_orders and one_row_per_order:
         new_orders, new_with_lines, fields_changed, repeated = orders, lines, 0, 0
     else:
+        twice = "count(old_id) - count(DISTINCT old_id)" if one_row_per_order else "0"
         new_orders, new_with_lines, fields_changed, repeated = sql(
             f"""
             SELECT count(*) FILTER (WHERE old_id IS NULL),
@@ -1088,7 +1087,7 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
     # Every order new: the customers are the file's (``imp_cust``), not grouped again here.
     touched = "outcome <> 'unchanged'"
     buyer = "NULL::bigint" if all_new else f"CASE WHEN {touched} THEN customer_id END"
-    outcome = (
+    outcome_of = (
         "'created'"  # (every order new: no existing order's lines or refund to compare)
         if all_new
         else f"""CASE WHEN i.old_id IS NULL THEN 'created'
@@ -1104,7 +1103,7 @@ def _run(sql: _Sql, path, table, preset, columns, ctx, progress, preview: bool) 
         WITH touched AS (
             SELECT outcome, CASE WHEN {touched} THEN {_quarter("created_at")} END AS a,
                    CASE WHEN {touched} THEN {_quarter("paid_at")} END AS b, {buyer} AS c
-            FROM (SELECT i.*, {outcome} AS outcome FROM imp_ord__ i OFFSET 0) o
+            FROM (SELECT i.*, {outcome_of} AS outcome FROM imp_ord__ i OFFSET 0) o
             UNION ALL SELECT NULL, {_quarter("old_created_at")}, {_quarter("old_paid_at")},
                    old_customer_id FROM imp_ord__ WHERE fields_changed
             {touched_refunds}

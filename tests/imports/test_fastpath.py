@@ -1281,6 +1281,19 @@ def test_a_failed_rebuild_leaves_the_indexes_as_they_were(both, stores, monkeypa
     assert _indexes() == before
 
 
+def _import_while_another_session_reads(run_import, store, model):
+    """Import ``ORDERS`` into ``store`` while another session's open transaction has read
+    ``model``'s table (and so holds a lock on it until it ends, after the import)."""
+    other = second_connection(autocommit=False)
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {model._meta.db_table}")
+        return run_import(store, "orders", ORDERS.encode())
+    finally:
+        other.rollback()
+        other.close()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_refunds_another_session_is_reading_keep_the_orders_primary_key(run_import, monkeypatch):
     """Another session's open transaction has read the refunds: the import does not wait
@@ -1290,14 +1303,7 @@ def test_refunds_another_session_is_reading_keep_the_orders_primary_key(run_impo
     store = shop("fp-busy-refunds")
     seen = _rebuilt(monkeypatch)
     keys = _foreign_keys()
-    other = second_connection(autocommit=False)
-    try:
-        with other.cursor() as cursor:
-            cursor.execute(f"SELECT count(*) FROM {Refund._meta.db_table}")
-        run = run_import(store, "orders", ORDERS.encode())
-    finally:
-        other.rollback()
-        other.close()
+    run = _import_while_another_session_reads(run_import, store, Refund)
     assert (run.status, run.created) == (ImportStatus.SUCCEEDED, 8)
     assert dict(seen) == {BULK_TABLES[0]: 2, BULK_TABLES[1]: 4, BULK_TABLES[2]: 3}
     assert _foreign_keys() == keys
@@ -1323,14 +1329,7 @@ def test_a_table_another_session_is_reading_keeps_its_indexes(run_import, monkey
         return real(self, sql, params)
 
     monkeypatch.setattr(fastpath._Sql, "__call__", recording)
-    other = second_connection(autocommit=False)
-    try:
-        with other.cursor() as cursor:
-            cursor.execute(f"SELECT count(*) FROM {Order._meta.db_table}")
-        run = run_import(store, "orders", ORDERS.encode())
-    finally:
-        other.rollback()
-        other.close()
+    run = _import_while_another_session_reads(run_import, store, Order)
     assert (run.status, run.created) == (ImportStatus.SUCCEEDED, 8)
     assert dict(seen) == {BULK_TABLES[0]: 2, BULK_TABLES[1]: 0, BULK_TABLES[2]: 3}
     assert locks == [
